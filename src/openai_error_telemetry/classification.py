@@ -1,0 +1,55 @@
+"""The classifier's answer: a frozen value that the telemetry turns into attributes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from .codes import ErrorCode
+
+__all__ = ["Classification", "Source"]
+
+
+class Source:
+    """Where a failure was seen; also the value of ``openai.failure.source``."""
+
+    EXCEPTION = "exception"
+    HTTP = "http"
+    BACKGROUND = "background"
+    STREAM_EVENT = "stream_event"
+    BATCH_LINE = "batch_line"
+
+
+@dataclass(frozen=True)
+class Classification:
+    """One failure, reduced to what a program or a dashboard can act on.
+
+    ``provider_code`` and ``provider_type`` are the raw ``error.code`` and
+    ``error.type`` (strings, truncated); ``retry_after`` is in seconds;
+    ``rate_limit_kind`` is ``"requests"``, ``"tokens"`` or None. No message text
+    is kept: messages can quote the request.
+    """
+
+    code: ErrorCode
+    retryable: bool
+    http_status: Optional[int] = None
+    provider_code: Optional[str] = None
+    provider_type: Optional[str] = None
+    retry_after: Optional[float] = None
+    rate_limit_kind: Optional[str] = None
+    request_id: Optional[str] = None
+    source: str = Source.EXCEPTION
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping, with the code as a plain string."""
+        return {
+            "code": self.code.value,
+            "retryable": self.retryable,
+            "http_status": self.http_status,
+            "provider_code": self.provider_code,
+            "provider_type": self.provider_type,
+            "retry_after_s": self.retry_after,
+            "rate_limit_kind": self.rate_limit_kind,
+            "request_id": self.request_id,
+            "source": self.source,
+        }
