@@ -1,0 +1,60 @@
+# One entry point for people and CI. `make demo` runs the product, `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The openai majors the tests run against, each in its own virtualenv.
+OPENAI_MAJORS ?= 1 2 3
+EXTRAS ?= test
+
+.PHONY: demo test lint typecheck unit matrix system-deps venv clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
+	touch $@
+
+demo: venv
+	$(BIN)/openai-error-telemetry classify --format table < examples/failures.jsonl
+
+test: system-deps lint typecheck matrix
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: venv
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/pytest -q
+
+# Every test, once per supported openai major, each in a virtualenv of its own.
+matrix: venv
+	@set -e; for major in $(OPENAI_MAJORS); do \
+	  env=.venv-openai$$major; \
+	  if [ ! -f $$env/.installed ] || [ pyproject.toml -nt $$env/.installed ]; then \
+	    $(PYTHON) -m venv $$env; \
+	    $$env/bin/pip install --quiet --upgrade pip; \
+	    $$env/bin/pip install --quiet -e '.[$(EXTRAS)]' "openai>=$$major,<$$((major + 1))"; \
+	    touch $$env/.installed; \
+	  fi; \
+	  echo "== openai $$($$env/bin/python -c 'import openai; print(openai.__version__)')"; \
+	  $$env/bin/pytest -q -p no:cacheprovider; \
+	done
+
+# Debian packages the tests need; installed only when missing, and only as root.
+SYSTEM_PACKAGES := prometheus prometheus-alertmanager
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "missing Debian packages:$$missing (run 'sudo make system-deps')" >&2; exit 1; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) .venv-openai* .pytest_cache .mypy_cache .ruff_cache
