@@ -56,6 +56,11 @@ def dropping_async(first: bytes) -> Any:
     return http.Response(200, headers={"content-type": "text/event-stream"}, content=body())
 
 
+async def drain(stream: Any) -> None:
+    async for _ in stream:
+        pass
+
+
 def test_chat_stream_span_ends_when_exhausted(telemetry):
     usage = {"prompt_tokens": 4, "completion_tokens": 2, "total_tokens": 6}
     handler, _ = sequence(sse_response([chunk("a"), chunk("b"), chunk("", usage)]))
@@ -90,8 +95,7 @@ def test_mid_stream_drop_is_stream_interrupted(telemetry, logs):
     stream = client(handler).chat.completions.create(model="m", messages=[], stream=True)
     received = []
     with pytest.raises(Exception) as caught:  # noqa: PT011 - raw httpx on <3.14, APIError after
-        for item in stream:
-            received.append(item)
+        received.extend(stream)
     assert len(received) == 1
     assert "RemoteProtocolError" in type(caught.value).__name__ or isinstance(
         caught.value, openai.APIConnectionError)
@@ -109,8 +113,7 @@ async def test_async_mid_stream_drop_is_stream_interrupted(telemetry):
     stream = await async_client(handler).chat.completions.create(model="m", messages=[],
                                                                  stream=True)
     with pytest.raises(Exception):  # noqa: PT011,B017 - the class differs by SDK version
-        async for _ in stream:
-            pass
+        await drain(stream)
     (op,) = telemetry.spans("operation")
     assert op.attributes["error.type"] == "stream_interrupted"
 
