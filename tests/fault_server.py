@@ -3,7 +3,7 @@
 ``fault_server`` (session-scoped) runs ``python -m openai_error_telemetry fault-server
 --port 0`` once for the whole run; ``run_fault_server(*flags)`` starts one with its own
 flags (a rate limiter, a scenario) for as long as a ``with`` block. Both check at the end
-that the server exits cleanly (status 0) on SIGTERM.
+that the server exits cleanly (status 0) on SIGTERM and logged no traceback.
 """
 
 from __future__ import annotations
@@ -102,6 +102,7 @@ def run_fault_server(*flags: str) -> Iterator[FaultServerProcess]:
         yield server
         status = server.stop()
         assert status == 0, f"fault-server exited {status}: {server.stderr_text()}"
+        assert "Traceback" not in server.stderr_text(), server.stderr_text()
     finally:
         if process.poll() is None:
             process.kill()
