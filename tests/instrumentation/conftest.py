@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from instrumentation_harness import CapturedLogs, Telemetry, capture_structlog, instrumented
 
 from openai_error_telemetry.instrumentation import guard
+from tests.instrumentation.harness import CapturedLogs, Telemetry, capture_structlog, instrumented
 
 
 @pytest.fixture

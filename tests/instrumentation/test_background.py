@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from instrumentation_harness import async_client, client, json_response
 from opentelemetry.trace import StatusCode
 
 from openai_error_telemetry.instrumentation.background import BackgroundTracker
+from tests.instrumentation.harness import async_client, client, json_response
 
 
 def response(status: str, **extra: Any) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import openai._base_client as base
-from instrumentation_harness import Telemetry, chat_body, client, json_response, sequence
 
 import openai_error_telemetry
 from openai_error_telemetry.instrumentation import OpenAIErrorTelemetryInstrumentor, patches
+from tests.instrumentation.harness import Telemetry, chat_body, client, json_response, sequence
 
 HOOKED = [
     (base.SyncAPIClient, "request"),

@@ -9,7 +9,9 @@ from typing import Any
 
 import openai
 import pytest
-from instrumentation_harness import (
+
+from openai_error_telemetry.instrumentation import operation, streams
+from tests.instrumentation.harness import (
     FAST_RETRY,
     QUOTA,
     RATE,
@@ -19,8 +21,6 @@ from instrumentation_harness import (
     sequence,
     sse_response,
 )
-
-from openai_error_telemetry.instrumentation import operation, streams
 
 INTERNAL_LOGGER = "openai_error_telemetry.instrumentation"
 

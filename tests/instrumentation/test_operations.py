@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import openai
 import pytest
-from instrumentation_harness import (
+from opentelemetry.trace import SpanKind, StatusCode
+
+from tests.instrumentation.harness import (
     FAST_RETRY,
     QUOTA,
     RATE,
@@ -14,7 +16,6 @@ from instrumentation_harness import (
     json_response,
     sequence,
 )
-from opentelemetry.trace import SpanKind, StatusCode
 
 
 def test_success_gives_one_ok_operation_span_and_one_attempt(telemetry):
@@ -115,7 +116,7 @@ def test_connection_error_is_classified_per_attempt(telemetry):
     def refuse(request):
         raise http.ConnectError("refused", request=request)
 
-    from instrumentation_harness import http
+    from tests.instrumentation.harness import http
 
     with pytest.raises(openai.APIConnectionError):
         client(refuse, max_retries=1).embeddings.create(model="emb", input="x")
@@ -160,7 +161,7 @@ def test_raw_response_and_other_endpoints_are_covered(telemetry):
 
 def test_azure_client_is_named_as_azure(telemetry):
     handler, _ = sequence(json_response(200, chat_body()))
-    from instrumentation_harness import http
+    from tests.instrumentation.harness import http
 
     azure = openai.AzureOpenAI(
         api_key="k", api_version="2024-06-01", azure_endpoint="https://x.openai.azure.com",

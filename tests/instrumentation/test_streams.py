@@ -8,8 +8,9 @@ from typing import Any
 
 import openai
 import pytest
-from instrumentation_harness import async_client, client, http, sequence, sse_response
 from opentelemetry.trace import StatusCode
+
+from tests.instrumentation.harness import async_client, client, http, sequence, sse_response
 
 
 def chunk(text: str, usage: Any = None) -> dict[str, Any]:
