@@ -29,7 +29,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-import openai_error_telemetry  # noqa: E402
+import openai_error_telemetry
 
 MAJOR = int(openai.__version__.split(".")[0])
 http: Any = importlib.import_module("httpx2" if MAJOR >= 3 else "httpx")

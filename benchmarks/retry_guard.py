@@ -24,9 +24,9 @@ import openai  # noqa: E402
 import structlog  # noqa: E402
 from opentelemetry.sdk.metrics import MeterProvider  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+from tests.fault_server import run_fault_server  # noqa: E402
 
 import openai_error_telemetry  # noqa: E402
-from tests.fault_server import run_fault_server  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 
