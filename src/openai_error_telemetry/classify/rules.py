@@ -108,6 +108,7 @@ TOKEN_CODES: dict[str, C] = {
     "context_length_exceeded": C.CONTEXT_LENGTH_EXCEEDED,
     "context_window_exceeded": C.CONTEXT_LENGTH_EXCEEDED,
     "context_length_error": C.CONTEXT_LENGTH_EXCEEDED,
+    "exceed_context_size_error": C.CONTEXT_LENGTH_EXCEEDED,  # llama.cpp server, 400 (once 500)
     # content filters and policies
     "content_filter": C.CONTENT_FILTERED,
     "content_filtered": C.CONTENT_FILTERED,
