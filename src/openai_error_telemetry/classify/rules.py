@@ -124,7 +124,6 @@ TOKEN_CODES: dict[str, C] = {
     "invalid_value": C.INVALID_REQUEST,
     "invalid_type": C.INVALID_REQUEST,
     "invalid_prompt": C.INVALID_REQUEST,
-    "invalid_argument": C.INVALID_REQUEST,
     "unsupported_parameter": C.INVALID_REQUEST,
     "unsupported_value": C.INVALID_REQUEST,
     "missing_required_parameter": C.INVALID_REQUEST,
@@ -154,6 +153,8 @@ WEAK_TOKENS: dict[str, C] = {
     "invalid_request": C.INVALID_REQUEST,
     "bad_request": C.INVALID_REQUEST,
     "badrequesterror": C.INVALID_REQUEST,
+    # Google's generic 400: it carries context-window and safety refusals too.
+    "invalid_argument": C.INVALID_REQUEST,
     "api_error": C.SERVER_ERROR,
 }
 
@@ -201,6 +202,7 @@ _WORDS: tuple[tuple[C, tuple[str, ...]], ...] = (
     (C.CONTEXT_LENGTH_EXCEEDED, (
         "context length", "context_length", "context window", "maximum context",
         "prompt is too long", "too many tokens", "input is too long", "reduce the length",
+        "input token count",
     )),
     (C.CONTENT_FILTERED, (
         "content filter", "content_filter", "content management policy", "content policy",
@@ -276,7 +278,7 @@ def decide(status: Optional[int], fields: ErrorFields) -> C:
         if refinable is not None:
             return _words(fields.message, refinable) or by_status
         return by_status
-    for token in (fields.code, fields.type):
+    for token in (fields.code, fields.type, fields.status_word):
         weak = WEAK_TOKENS.get(token.lower()) if token else None
         if weak is not None:
             return _words(fields.message, _REFINABLE.get(weak, frozenset())) or weak
