@@ -41,6 +41,7 @@ class ErrorFields(NamedTuple):
     body_status: Optional[int] = None
     inner_code: Optional[str] = None
     retry_delay: Optional[float] = None
+    reason: Optional[str] = None
 
 
 EMPTY = ErrorFields()
@@ -90,6 +91,16 @@ def _retry_delay(details: object) -> Optional[float]:
     return None
 
 
+def _reason(details: object) -> Optional[str]:
+    """Google's ``ErrorInfo.reason`` (``API_KEY_INVALID``), or a legacy ``errors[].reason``."""
+    if not isinstance(details, list):
+        return None
+    for item in details[:8]:
+        if isinstance(item, Mapping) and isinstance(item.get("reason"), str):
+            return _token(item.get("reason"))
+    return None
+
+
 def _message(value: object) -> Optional[str]:
     return value[:_MAX_MESSAGE] if isinstance(value, str) and value else None
 
@@ -118,6 +129,7 @@ def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
         body_status=_status(raw_code) or _status(status_value),
         inner_code=inner_code,
         retry_delay=_retry_delay(error.get("details")),
+        reason=_reason(error.get("details")) or _reason(error.get("errors")),
     )
 
 

@@ -1,10 +1,10 @@
 """The decision: from an HTTP status and the error fields to one code.
 
 Structured fields decide first, in this order: ``error.code``, ``error.type``,
-Azure's ``innererror.code``, Google's ``status`` word; then the HTTP status (or a
-status found inside the body); words in the message only refine a status-only answer
-or, with nothing else to go on, decide. Every table is data, keyed by lower-case
-tokens, so adding a provider's vocabulary is one line.
+Azure's ``innererror.code``, Google's ``ErrorInfo.reason``, Google's ``status`` word;
+then the HTTP status (or a status found inside the body); words in the message only
+refine a status-only answer or, with nothing else to go on, decide. Every table is
+data, keyed by lower-case tokens, so adding a provider's vocabulary is one line.
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ TOKEN_CODES: dict[str, C] = {
     "account_deactivated": C.AUTH_ERROR,
     "invalid_grant": C.AUTH_ERROR,
     "invalid_subject_token": C.AUTH_ERROR,
+    "api_key_invalid": C.AUTH_ERROR,  # Google ErrorInfo.reason, sent with a 400
     "permission_denied": C.PERMISSION_DENIED,
     "permission_error": C.PERMISSION_DENIED,
     "insufficient_permissions": C.PERMISSION_DENIED,
@@ -265,7 +266,7 @@ def status_code_of(status: Optional[int], fields: ErrorFields) -> Optional[int]:
 
 def decide(status: Optional[int], fields: ErrorFields) -> C:
     """The code for an HTTP status (or None) and the error fields found with it."""
-    for token in (fields.code, fields.type, fields.inner_code, fields.status_word):
+    for token in (fields.code, fields.type, fields.inner_code, fields.reason, fields.status_word):
         hit = _token_code(token)
         if hit is not None:
             return hit
