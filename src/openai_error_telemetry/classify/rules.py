@@ -227,8 +227,10 @@ _REFINABLE: dict[C, frozenset[C]] = {
     C.PERMISSION_DENIED: frozenset({C.CONTENT_FILTERED}),
 }
 
-_KIND_WORDS = (("tokens", ("tokens per min", "(tpm)", "tokens per day")),
-               ("requests", ("requests per min", "(rpm)", "requests per day", "(rpd)")))
+# Azure API Management says "exceeded token rate limit" or "exceeded call rate limit".
+_KIND_WORDS = (("tokens", ("tokens per min", "(tpm)", "tokens per day", "token rate limit")),
+               ("requests", ("requests per min", "(rpm)", "requests per day", "(rpd)",
+                             "call rate limit")))
 
 
 def _token_code(token: Optional[str]) -> Optional[C]:
