@@ -197,8 +197,8 @@ STATUS_CODES: dict[int, C] = {
 _WORDS: tuple[tuple[C, tuple[str, ...]], ...] = (
     (C.QUOTA_EXHAUSTED, (
         "insufficient_quota", "exceeded your current quota", "insufficient balance",
-        "insufficient credits", "credit balance", "out of credits", "billing",
-        "spend limit", "payment required",
+        "insufficient credits", "credit balance", "out of credits", "billing details",
+        "spend limit", "spending limit", "used all available credits", "payment required",
     )),
     (C.CONTEXT_LENGTH_EXCEEDED, (
         "context length", "context_length", "context window", "maximum context",
