@@ -240,6 +240,8 @@ def _token_code(token: Optional[str]) -> Optional[C]:
     hit = TOKEN_CODES.get(key)
     if hit is not None:
         return hit
+    if key in WEAK_TOKENS:
+        return None  # "invalid_request_error" is generic: the status or the message says more
     for suffix, code in _SUFFIXES:
         if key.endswith(suffix):
             return code
