@@ -233,6 +233,12 @@ SHAPES: list[Shape] = [
                      "resource does not exist. If you created the deployment within the last 5 "
                      "minutes, please wait a moment and try again."}},
           C.NOT_FOUND, False, "DeploymentNotFound"),
+    Shape("azure", "Azure-Samples/azure-sql-db-chatbot#3 (firewall, policy-id header)",
+          403, {"apim-request-id": "c85f3b15-0000-4482-a190-000000000000",
+                "policy-id": "ThrowExceptionDueToTrafficDenied"},
+          {"error": {"code": "403",
+                     "message": "Access denied due to Virtual Network/Firewall rules."}},
+          C.PERMISSION_DENIED, False, "403", None, None, "c85f3b15-0000-4482-a190-000000000000"),
     # ---------------------------------------------------------------- Groq
     Shape("groq", "danielmiessler/Fabric#364; openinterpreter#408",
           429, None,
@@ -358,6 +364,10 @@ SHAPES: list[Shape] = [
           {"error": {"message": "Insufficient Balance", "type": "unknown_error", "param": None,
                      "code": "invalid_request_error"}},
           C.QUOTA_EXHAUSTED, False, "invalid_request_error"),
+    Shape("deepseek", "api-docs.deepseek.com/quick_start/error_codes (503 Server Overloaded)",
+          503, None, None, C.OVERLOADED, True),
+    Shape("deepseek", "api-docs.deepseek.com/quick_start/error_codes (422 Invalid Parameters)",
+          422, None, None, C.INVALID_REQUEST, False),
     # ---------------------------------------------------------------- Fireworks
     Shape("fireworks", "GordeyZuev/LEAP#6 (error is a word, message beside it)",
           429, None,
