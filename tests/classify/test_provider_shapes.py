@@ -1,8 +1,8 @@
 """The classifier against the error bodies real providers send.
 
 Every row is a shape someone saw on the wire: the ``seen`` column says where (an
-issue, a pull request, a docs page or the shared research file). Bodies are written
-here in the provider's shape, with their own ids and numbers, never pasted. Each row
+issue, a pull request, a docs page or the shared research file). Bodies are retyped
+here in the provider's shape, with ids, numbers and long texts changed or shortened. Each row
 pins every field a dashboard uses: the code, whether to retry, the raw provider code,
 the rate-limit bucket, the retry hint and the request id.
 """
@@ -552,6 +552,18 @@ def test_classify_routes_keywords_to_the_same_answer(shape: Shape) -> None:
     via_keywords = classify(status=shape.status, headers=shape.headers, body=shape.body)
     assert _timeless(via_keywords) == _timeless(classify_http(shape.status, shape.headers,
                                                               shape.body))
+
+
+HEADER_SHAPES = [s for s in SHAPES if s.headers]
+
+
+@pytest.mark.parametrize("shape", HEADER_SHAPES, ids=[_id(s) for s in HEADER_SHAPES])
+def test_headers_as_the_sdk_hands_them_over(shape: Shape) -> None:
+    """The same rows with the ``Headers`` object of the installed SDK's HTTP library."""
+    sdk_headers = _http_module().Headers(shape.headers)
+    assert _timeless(classify_http(shape.status, sdk_headers, shape.body)) == _timeless(
+        classify_http(shape.status, shape.headers, shape.body)
+    )
 
 
 JSON_SHAPES = [s for s in SHAPES if isinstance(s.body, (dict, list))]
