@@ -113,8 +113,10 @@ def _stringified(raw: object, depth: int) -> Optional[ErrorFields]:
     Request", "message": "{\"error\": {... \"status\": \"INVALID_ARGUMENT\" ...}}"}}``;
     the structured fields that say why are only inside the string.
     """
-    if depth >= _MAX_DEPTH or not isinstance(raw, str):
+    if depth >= _MAX_DEPTH or not isinstance(raw, str) or not raw:
         return None
+    if raw[0] not in "{[" and not raw[0].isspace():
+        return None  # the usual case, a sentence: decided without copying it
     text = raw.strip()
     if text[:1] not in ("{", "[") or len(text) > _MAX_PARSE:
         return None
