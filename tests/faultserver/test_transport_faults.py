@@ -14,6 +14,16 @@ from tests.fault_server import FaultServerProcess
 MESSAGES: list[Any] = [{"role": "user", "content": "hello"}]
 
 
+def _drain(stream: Any, into: list[Any]) -> None:
+    for item in stream:
+        into.append(item)
+
+
+async def _adrain(stream: Any, into: list[Any]) -> None:
+    async for item in stream:
+        into.append(item)
+
+
 def _wait_for_tally(server: FaultServerProcess, key: str, at_least: int) -> int:
     deadline = time.monotonic() + 5
     while True:
@@ -77,8 +87,7 @@ def test_chat_stream_cut_after_n_chunks(client: openai.OpenAI, after: int) -> No
         extra_headers={"x-fault": f"stream_cut;after={after}"})
     # openai 1.x/2.x let httpx's RemoteProtocolError escape; 3.14+ wraps it.
     with pytest.raises(Exception) as caught:  # noqa: PT011 - the class differs per major
-        for chunk in stream:
-            received.append(chunk)
+        _drain(stream, received)
     assert len(received) == after
     assert classify_exception(caught.value, after_response=True).code == "stream_interrupted"
 
@@ -89,10 +98,11 @@ async def test_responses_stream_cut_async(aclient: openai.AsyncOpenAI) -> None:
         model="gpt-4o-mini", input="hi", stream=True,
         extra_headers={"x-fault": "stream_cut=4"})
     with pytest.raises(Exception) as caught:  # noqa: PT011 - the class differs per major
-        async for event in stream:
-            events.append(event.type)
-    assert events == ["response.created", "response.in_progress", "response.output_item.added",
-                      "response.content_part.added"]
+        await _adrain(stream, events)
+    assert [e.type for e in events] == [
+        "response.created", "response.in_progress", "response.output_item.added",
+        "response.content_part.added",
+    ]
     assert classify_exception(caught.value, after_response=True).code == "stream_interrupted"
 
 
@@ -108,8 +118,7 @@ def test_chat_stream_error_event_raises_api_error(
         model="gpt-4o-mini", messages=MESSAGES, stream=True,
         extra_headers={"x-fault": f"stream_error_event={code};after=2"})
     with pytest.raises(openai.APIError) as caught:
-        for chunk in stream:
-            received.append(chunk)
+        _drain(stream, received)
     assert len(received) == 2
     exc = caught.value
     assert not isinstance(exc, openai.APIStatusError)  # mid-stream errors carry no status
