@@ -42,6 +42,8 @@ def test_timeout_fault_outlasts_the_client_timeout(
             model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-fault": "timeout=5"})
     assert time.monotonic() - started < 4  # the client gave up; it did not wait 5 s
     assert classify_exception(caught.value).code == "timeout"
+    # counted when the server sees the client go (status "200": what it would have sent)
+    assert _wait_for_tally(fault_server, "chat.completions timeout 200", 1) >= 1
     assert fault_server.stats()["by_fault"]["timeout"] == before + 1
 
 

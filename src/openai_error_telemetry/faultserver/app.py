@@ -168,9 +168,19 @@ class FaultServer:
                                else "rate_limited_tokens"]
                 self.tally.record(endpoint, fault.name, "429", "limiter")
                 return self._rate_limited(call, fault, verdict)
-            self.tally.record(endpoint, "none", "200", "none")
-            return await answer(call, None)
+            return await self._answer_counted(call, answer, None, "none", "none")
         return await self._deliver(call, planned, answer)
+
+    async def _answer_counted(self, call: Call, answer: Answer, planned: Optional[Planned],
+                              fault: str, source: str) -> web.StreamResponse:
+        """Answer and count it with the status it got (200 if the client left first)."""
+        status = "200"
+        try:
+            response = await answer(call, planned)
+            status = str(response.status)
+            return response
+        finally:
+            self.tally.record(call.endpoint, fault, status, source)
 
     async def _call(self, request: web.Request, endpoint: str,
                     prompt_field: Optional[str]) -> Call:
@@ -255,12 +265,11 @@ class FaultServer:
             self.tally.record(endpoint, fault.name, "reset", source)
             wire.reset_connection(call.request)
             return web.Response(status=500)
-        self.tally.record(endpoint, fault.name, "200", source)
         if fault.kind == TIMEOUT:
             delay = _number(arg_or_param(spec, fault, str(self.config.timeout_delay)), "delay")
-            await asyncio.sleep(delay)
-            return await answer(call, None)
-        return await answer(call, planned)
+            return await self._answer_counted(call, _after(delay, answer), None, fault.name,
+                                              source)
+        return await self._answer_counted(call, answer, planned, fault.name, source)
 
     # -- error answers ------------------------------------------------------------------
 
@@ -434,6 +443,16 @@ class FaultServer:
                 frames = [*frames[:after], _error_frame(code, after, responses)]
         return await wire.stream_frames(call.request, call.headers(), frames,
                                         cut_after=cut_after, delay=self.config.chunk_delay)
+
+
+def _after(delay: float, answer: Answer) -> Answer:
+    """The same answer, ``delay`` seconds late."""
+
+    async def late(call: Call, planned: Optional[Planned]) -> web.StreamResponse:
+        await asyncio.sleep(delay)
+        return await answer(call, planned)
+
+    return late
 
 
 def _number(text: str, name: str) -> float:
