@@ -12,6 +12,8 @@ from openai_error_telemetry import classify_exception, classify_stream_event
 from tests.fault_server import FaultServerProcess
 
 MESSAGES: list[Any] = [{"role": "user", "content": "hello"}]
+# What a dropped stream raises: httpx(2).ReadError on openai < 3.14, wrapped after.
+MID_STREAM_DROP = {"ReadError", "APIConnectionError"}
 
 
 def _drain(stream: Any, into: list[Any]) -> None:
@@ -87,10 +89,11 @@ def test_chat_stream_cut_after_n_chunks(client: openai.OpenAI, after: int) -> No
     stream = client.chat.completions.create(
         model="gpt-4o-mini", messages=MESSAGES, stream=True,
         extra_headers={"x-fault": f"stream_cut;after={after}"})
-    # openai 1.x/2.x let httpx's RemoteProtocolError escape; 3.14+ wraps it.
+    # openai 1.x/2.x let httpx's ReadError (connection reset) escape; 3.14+ wraps it.
     with pytest.raises(Exception) as caught:  # noqa: PT011 - the class differs per major
         _drain(stream, received)
     assert len(received) == after
+    assert type(caught.value).__name__ in MID_STREAM_DROP
     assert classify_exception(caught.value, after_response=True).code == "stream_interrupted"
 
 
@@ -101,6 +104,7 @@ async def test_responses_stream_cut_async(aclient: openai.AsyncOpenAI) -> None:
         extra_headers={"x-fault": "stream_cut=4"})
     with pytest.raises(Exception) as caught:  # noqa: PT011 - the class differs per major
         await _adrain(stream, events)
+    assert type(caught.value).__name__ in MID_STREAM_DROP
     assert [e.type for e in events] == [
         "response.created", "response.in_progress", "response.output_item.added",
         "response.content_part.added",
