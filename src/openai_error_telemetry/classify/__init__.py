@@ -8,7 +8,6 @@ stream event, a Batch line) return None when it is not one.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Optional
 
@@ -233,7 +232,7 @@ def classify_named_exception(
         if facts.kind == Kind.STATUS:
             implied = _status_int(status) if status != 200 else None
             answer = classify_http(implied or CLASS_STATUS.get(short), headers, body)
-            return dataclasses.replace(answer, source=source)
+            return answer._replace(source=source)
         fields = fields_from_body(body)
         if facts.kind == Kind.BODY:
             return _build(decide(None, fields), fields=fields, source=source)

@@ -166,7 +166,7 @@ _SUFFIXES = (
     ("_overloaded", C.OVERLOADED),
     ("_rate_limit_exceeded", C.RATE_LIMITED),
 )
-_PREFIXES = (("invalid_image", C.INVALID_REQUEST), ("image_", C.INVALID_REQUEST))
+_PREFIXES = (("invalid_", C.INVALID_REQUEST), ("image_", C.INVALID_REQUEST))
 
 STATUS_CODES: dict[int, C] = {
     400: C.INVALID_REQUEST,
