@@ -155,3 +155,10 @@ def test_scenario_files_toml_and_json(tmp_path: Path) -> None:
     broken.write_text("[[phase]\n")
     with pytest.raises(ScenarioError):
         load_scenario(broken)
+
+
+def test_the_shipped_example_scenario_loads() -> None:
+    example = Path(__file__).parents[2] / "examples" / "scenarios" / "spike.toml"
+    scenario = load_scenario(example)
+    assert [p.name for p in scenario.phases][:2] == ["calm", "rate-limit spike"]
+    assert scenario.loop

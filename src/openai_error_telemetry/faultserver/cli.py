@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = ServerConfig()
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    add("--port", type=int, default=8089, help="port; 0 picks a free one (default 8089)")
+    add("--port", type=int, default=0, help="port (default 0: a free one, announced on stdout)")
     add("--scenario", type=Path, metavar="FILE",
         help="scenario file (.toml or .json): fault rates per time phase")
     add("--fault", action="append", default=[], metavar="FAULT:RATE",
