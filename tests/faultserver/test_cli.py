@@ -84,3 +84,13 @@ def test_a_port_in_use_exits_1() -> None:
         result = _run_cli("--port", port)
     assert result.returncode == 1
     assert "cannot listen" in result.stderr
+
+
+def test_the_cli_does_not_need_aiohttp_until_the_server_runs() -> None:
+    # `openai-error-telemetry codes` must work without the demo extra installed.
+    probe = ("import sys; from openai_error_telemetry.cli import build_parser; "
+             "build_parser().parse_args(['fault-server', '--rpm', '5']); "
+             "print('aiohttp' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=30, check=True)
+    assert result.stdout.strip() == "False"

@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional
 from aiohttp import web
 
 from . import payloads, wire
+from .config import ServerConfig
 from .control import (
     FAULT_HEADER,
     FAULT_KEY_HEADER,
@@ -46,29 +47,9 @@ from .faults import (
 )
 from .jobs import COMPLETED, Job, JobStore, Outcome
 from .ratelimiter import RateLimiter, Verdict, go_duration, retry_after_headers
-from .scenario import NO_FAULTS, Scenario
 from .tally import Tally
 
 DEFAULT_MODEL = "gpt-4o-mini"
-
-
-@dataclass(frozen=True)
-class ServerConfig:
-    """Everything the command line can set."""
-
-    scenario: Scenario = NO_FAULTS
-    rpm: Optional[int] = None
-    tpm: Optional[int] = None
-    burst_seconds: float = 60.0
-    words: int = 8
-    chunk_delay: float = 0.0
-    timeout_delay: float = 30.0
-    retry_after: float = 1.0
-    queued_s: float = 0.2
-    run_s: float = 0.5
-    max_jobs: int = 10_000
-    embedding_dimensions: int = 16
-    seed: Optional[int] = None
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import logging
 import signal
 import sys
 from pathlib import Path
 
-from aiohttp import web
-
-from .app import FaultServer, ServerConfig
+from .config import ServerConfig
 from .scenario import NO_FAULTS, Scenario, ScenarioError, load_scenario, scenario_from_flags
 
 SHUTDOWN_TIMEOUT_S = 2.0
@@ -82,6 +81,10 @@ def url_for(host: str, port: int) -> str:
 
 async def serve(config: ServerConfig, host: str, port: int, *, access_log: bool = False) -> int:
     """Listen, announce the URL, and run until SIGINT/SIGTERM; then shut down cleanly."""
+    from aiohttp import web  # the demo extra; imported here so `--help` works without it
+
+    from .app import FaultServer
+
     server = FaultServer(config)
     runner = web.AppRunner(
         server.build_app(),
@@ -110,6 +113,10 @@ async def serve(config: ServerConfig, host: str, port: int, *, access_log: bool 
 
 
 def run(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("aiohttp") is None:
+        print("fault-server needs aiohttp: pip install 'openai-error-telemetry[demo]'",
+              file=sys.stderr)
+        return 2
     try:
         config = config_from_args(args)
     except (ScenarioError, OSError) as exc:
