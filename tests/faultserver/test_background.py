@@ -11,6 +11,8 @@ import pytest
 
 from openai_error_telemetry import classify_exception, classify_response, classify_stream_event
 
+pytestmark = pytest.mark.integration
+
 TERMINAL = {"completed", "failed", "cancelled", "incomplete"}
 FAST = "queued=0.1;run=0.2"
 

@@ -14,6 +14,8 @@ import pytest
 from openai_error_telemetry import classify_exception
 from tests.fault_server import run_fault_server
 
+pytestmark = pytest.mark.integration
+
 MESSAGES: list[Any] = [{"role": "user", "content": "hello"}]
 
 
