@@ -110,8 +110,6 @@ def test_unknown_response_id_is_a_404_in_the_api_shape(client: openai.OpenAI) ->
     assert caught.value.body["message"] == "Response with id 'resp_does_not_exist' not found."
 
 
-@pytest.mark.xfail(strict=True, reason="classifier: the `invalid_` prefix rule lets type "
-                   "invalid_request_error outrank a 404 status (reported to the lead)")
 def test_unknown_response_id_is_classified_not_found(client: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError) as caught:
         client.responses.retrieve("resp_does_not_exist")
