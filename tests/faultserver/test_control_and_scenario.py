@@ -8,6 +8,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from openai_error_telemetry.faultserver.control import (
     Countdown,
@@ -162,3 +164,20 @@ def test_the_shipped_example_scenario_loads() -> None:
     scenario = load_scenario(example)
     assert [p.name for p in scenario.phases][:2] == ["calm", "rate-limit spike"]
     assert scenario.loop
+
+
+@given(st.text(max_size=80))
+def test_any_header_text_parses_or_is_refused_with_a_reason(text: str) -> None:
+    try:
+        name, reason = lookup(parse_fault_spec(text)).name, ""
+    except FaultSpecError as exc:  # the only exception allowed out
+        name, reason = "", str(exc)
+    assert name in FAULTS if name else reason
+
+
+@given(st.integers(min_value=0, max_value=20), st.integers(min_value=1, max_value=40))
+def test_times_fires_exactly_n_times(times: int, requests: int) -> None:
+    countdown = Countdown()
+    spec = parse_fault_spec(f"server_error;times={times}")
+    fired = [countdown.fire(spec, "k") for _ in range(requests)]
+    assert fired == [True] * min(times, requests) + [False] * max(requests - times, 0)
