@@ -96,3 +96,34 @@ def test_the_cli_does_not_need_aiohttp_until_the_server_runs() -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             timeout=30, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_shutdown_does_not_wait_for_a_slow_answer() -> None:
+    import threading
+    import time
+
+    with run_fault_server() as server:
+        client = openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+        errors: list[BaseException] = []
+
+        def slow_call() -> None:
+            try:
+                client.chat.completions.create(model="m", messages=MESSAGES,
+                                               extra_headers={"x-fault": "timeout=60"})
+            except openai.APIError as exc:
+                errors.append(exc)
+
+        caller = threading.Thread(target=slow_call)
+        caller.start()
+        deadline = time.monotonic() + 5
+        while server.stats()["in_flight"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert server.stats()["in_flight"] == 1
+        started = time.monotonic()
+        assert server.stop() == 0
+        stopped_in = time.monotonic() - started
+        caller.join(10)
+        client.close()
+    assert stopped_in < 2  # running answers are cancelled, not waited for
+    assert len(errors) == 1
+    assert classify_exception(errors[0]).code == "connection_error"  # closed, no answer

@@ -107,6 +107,7 @@ class FaultServer:
         self.jobs = JobStore(config.max_jobs)
         self.tally = Tally()
         self.countdown = Countdown()
+        self._in_flight: set[asyncio.Task[Any]] = set()
 
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=32 * 1024 * 1024)
@@ -120,12 +121,28 @@ class FaultServer:
         app.router.add_post("/_fault/reset", self._reset)
         app.router.add_get("/_fault/faults", self._faults)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
+        app.on_shutdown.append(self._cancel_in_flight)
         return app
+
+    async def _cancel_in_flight(self, app: web.Application) -> None:
+        """On shutdown, stop answers still running (a ``timeout`` fault sleeping 30 s)."""
+        for task in list(self._in_flight):
+            task.cancel()
 
     # -- the pipeline -------------------------------------------------------------------
 
     async def _serve(self, request: web.Request, endpoint: str, answer: Answer,
                      prompt_field: Optional[str] = None) -> web.StreamResponse:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            return await self._pipeline(request, endpoint, answer, prompt_field)
+        finally:
+            self._in_flight.discard(task)
+
+    async def _pipeline(self, request: web.Request, endpoint: str, answer: Answer,
+                        prompt_field: Optional[str]) -> web.StreamResponse:
         try:
             call = await self._call(request, endpoint, prompt_field)
         except BadRequest as exc:
@@ -377,7 +394,8 @@ class FaultServer:
     # -- control routes -----------------------------------------------------------------
 
     async def _stats(self, request: web.Request) -> web.Response:
-        data = {**self.tally.snapshot(), "responses_stored": len(self.jobs),
+        data = {**self.tally.snapshot(), "in_flight": len(self._in_flight),
+                "responses_stored": len(self.jobs),
                 "uptime_s": round(self.clock() - self.started, 3)}
         return web.json_response(data)
 
