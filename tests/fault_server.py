@@ -86,30 +86,29 @@ def _read_announcement(process: subprocess.Popen[str]) -> str:
 @contextmanager
 def run_fault_server(*flags: str) -> Iterator[FaultServerProcess]:
     """Start ``fault-server --port 0 *flags``; stop it (and check it exited 0) at the end."""
-    stderr = tempfile.TemporaryFile()
     command = [sys.executable, "-m", "openai_error_telemetry", "fault-server", "--port", "0",
                *flags]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True)
-    try:
-        line = _read_announcement(process)
-        if not line.startswith(LISTENING):
-            process.kill()
-            process.wait()
-            stderr.seek(0)
-            raise RuntimeError(f"fault-server did not start: {line!r} "
-                               f"{stderr.read().decode(errors='replace')}")
-        server = FaultServerProcess(process, line[len(LISTENING):].strip(), stderr)
-        yield server
-        status = server.stop()
-        assert status == 0, f"fault-server exited {status}: {server.stderr_text()}"
-        assert "Traceback" not in server.stderr_text(), server.stderr_text()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-        stderr.close()
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        try:
+            line = _read_announcement(process)
+            if not line.startswith(LISTENING):
+                process.kill()
+                process.wait()
+                stderr.seek(0)
+                raise RuntimeError(f"fault-server did not start: {line!r} "
+                                   f"{stderr.read().decode(errors='replace')}")
+            server = FaultServerProcess(process, line[len(LISTENING):].strip(), stderr)
+            yield server
+            status = server.stop()
+            assert status == 0, f"fault-server exited {status}: {server.stderr_text()}"
+            assert "Traceback" not in server.stderr_text(), server.stderr_text()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
 
 
 @pytest.fixture(scope="session")

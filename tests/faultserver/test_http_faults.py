@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import openai
 import pytest
 
 from openai_error_telemetry import classify_exception
 from tests.fault_server import FaultServerProcess
+
+pytestmark = pytest.mark.integration
 
 MESSAGES: list[Any] = [{"role": "user", "content": "hello"}]
 
@@ -130,16 +132,16 @@ def test_bad_gateway_is_an_html_page_without_request_id(client: openai.OpenAI) -
 @pytest.mark.parametrize("endpoint", ["responses", "embeddings", "models", "retrieve"])
 def test_http_faults_apply_to_every_endpoint(client: openai.OpenAI, endpoint: str) -> None:
     headers = {"x-fault": "overloaded"}
+    calls: dict[str, Callable[[], Any]] = {
+        "responses": lambda: client.responses.create(model="gpt-4o-mini", input="hi",
+                                                     extra_headers=headers),
+        "embeddings": lambda: client.embeddings.create(model="text-embedding-3-small",
+                                                       input="hi", extra_headers=headers),
+        "models": lambda: client.models.list(extra_headers=headers),
+        "retrieve": lambda: client.responses.retrieve("resp_unknown", extra_headers=headers),
+    }
     with pytest.raises(openai.InternalServerError) as caught:
-        if endpoint == "responses":
-            client.responses.create(model="gpt-4o-mini", input="hi", extra_headers=headers)
-        elif endpoint == "embeddings":
-            client.embeddings.create(model="text-embedding-3-small", input="hi",
-                                     extra_headers=headers)
-        elif endpoint == "models":
-            client.models.list(extra_headers=headers)
-        else:
-            client.responses.retrieve("resp_unknown", extra_headers=headers)
+        calls[endpoint]()
     assert caught.value.status_code == 503
     assert classify_exception(caught.value).code == "overloaded"
 
