@@ -32,9 +32,9 @@ def router(request: Any) -> Any:
     headers = {"x-request-id": "req_abc123", "x-ratelimit-remaining-tokens": "10"}
     if path.endswith("/chat/completions") and b"fail" in request.content:
         return json_response(429, QUOTA, {**FAST_RETRY, **headers})
-    if path.endswith("/chat/completions") and b"retry" in request.content:
-        if request.headers.get("x-stainless-retry-count") == "0":
-            return json_response(429, RATE, {**FAST_RETRY, **headers})
+    first_try = request.headers.get("x-stainless-retry-count") == "0"
+    if path.endswith("/chat/completions") and b"retry" in request.content and first_try:
+        return json_response(429, RATE, {**FAST_RETRY, **headers})
     if path.endswith("/chat/completions"):
         return json_response(200, chat_body(), headers)
     if path.endswith("/embeddings"):
