@@ -119,7 +119,7 @@ async def test_async_mid_stream_drop_is_stream_interrupted(telemetry):
     assert op.attributes["error.type"] == "stream_interrupted"
 
 
-def test_responses_stream_failed_event_marks_the_span(telemetry):
+def test_responses_stream_failed_event_marks_the_span(telemetry, logs):
     handler, _ = sequence(sse_response(responses_events(FAILED), done=False))
     events = list(client(handler).responses.create(model="gpt-4o", input="x", stream=True))
     assert [e.type for e in events] == ["response.created", "response.failed"]
@@ -128,6 +128,7 @@ def test_responses_stream_failed_event_marks_the_span(telemetry):
     assert op.status.status_code == StatusCode.ERROR
     assert op.attributes["error.type"] == "rate_limited"
     assert op.attributes["openai.stream.outcome"] == "failed"
+    assert [e["error_code"] for e in logs.named("openai.stream.failed")] == ["rate_limited"]
 
 
 def test_responses_stream_helper_completed(telemetry):

@@ -56,13 +56,13 @@ class StreamWatcher:
         op = self.op
         if kind in _TERMINAL_EVENTS:
             self.terminal = True
-        response = getattr(item, "response", None)
-        if response is not None and (kind in _TERMINAL_EVENTS or op.response_model is None):
-            op.observe_model(response)
         if kind in _FAILURE_EVENTS:
             failure = classify_stream_event(item)
             if failure is not None:
                 op.stream_failed(failure)
+        response = getattr(item, "response", None)
+        if response is not None and (kind in _TERMINAL_EVENTS or op.response_model is None):
+            op.observe_model(response)
 
     def exhausted(self) -> None:
         if self.done:
