@@ -329,6 +329,8 @@ class Operation:
         if failure is not None:
             self.failure = failure
         if not background:
+            if failure is not None and not self.streaming and self.rt.settings.logs:
+                self._log_operation(failure)
             return
         tracker = self.rt.tracker
         if status in NON_TERMINAL:
@@ -361,24 +363,25 @@ class Operation:
         if self.rt.settings.record_exceptions:
             self.span.record_exception(error)
         if self.rt.settings.logs and not attempt_failed:
-            event = semconv.LOG_STREAM_FAILED if self.streaming else semconv.LOG_OPERATION_FAILED
-            fields = logs.failure_fields(
-                failure, self.span, operation=self.description.name, model=self.model,
-                duration_s=time.perf_counter() - self.start,
-            )
-            logs.emit(event, "error", fields)
+            self._log_operation(failure)
         self.end()
+
+    def _log_operation(self, failure: Classification) -> None:
+        """A failure no attempt reported: a raised stream, parse(), a failed response."""
+        event = semconv.LOG_STREAM_FAILED if self.streaming else semconv.LOG_OPERATION_FAILED
+        fields = logs.failure_fields(
+            failure, self.span, operation=self.description.name,
+            model=self.response_model or self.model,
+            duration_s=time.perf_counter() - self.start,
+        )
+        logs.emit(event, "error", fields)
 
     def stream_failed(self, failure: Classification) -> None:
         """A stream event said the response failed (``error``, ``response.failed``...)."""
         if self.failure is None:
             self.failure = failure
             if self.rt.settings.logs:
-                fields = logs.failure_fields(
-                    failure, self.span, operation=self.description.name, model=self.model,
-                    duration_s=time.perf_counter() - self.start,
-                )
-                logs.emit(semconv.LOG_STREAM_FAILED, "error", fields)
+                self._log_operation(failure)
 
     def first_chunk(self) -> None:
         elapsed = time.perf_counter() - self.start
