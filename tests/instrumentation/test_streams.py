@@ -187,3 +187,16 @@ async def test_async_stream_completed(telemetry):
     (op,) = telemetry.spans("operation")
     assert op.attributes["openai.stream.outcome"] == "completed"
     assert isinstance(stream, openai.AsyncStream)
+
+
+def test_uninstrumenting_mid_stream_leaves_the_stream_working(telemetry):
+    import openai_error_telemetry
+
+    handler, _ = sequence(sse_response([chunk("a"), chunk("b"), chunk("c")]))
+    stream = client(handler).chat.completions.create(model="m", messages=[], stream=True)
+    first = next(iter(stream))
+    openai_error_telemetry.uninstrument()
+    rest = list(stream)
+    assert [c.choices[0].delta.content for c in [first, *rest]] == ["a", "b", "c"]
+    (op,) = telemetry.spans("operation")
+    assert op.attributes["openai.stream.outcome"] == "completed"
