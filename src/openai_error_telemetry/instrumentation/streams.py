@@ -9,6 +9,7 @@ The proxies behave like the SDK's ``Stream`` / ``AsyncStream`` in every other re
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Optional
 
 import wrapt
@@ -93,6 +94,12 @@ def _guarded(hook: str, call: Any, *args: Any) -> None:
         report(hook, error)
 
 
+def _abandoned(proxy: Any) -> None:
+    """Garbage collected unfinished: end the span (silently, even at interpreter exit)."""
+    with contextlib.suppress(Exception):  # a finalizer must never raise or print
+        proxy._self_watcher.stopped(OUTCOME_ABANDONED)
+
+
 class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
     """Proxy of ``openai.Stream`` that ends the operation span with the stream."""
 
@@ -134,7 +141,7 @@ class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
             _guarded("stream.closed", self._self_watcher.stopped, OUTCOME_CLOSED)
 
     def __del__(self) -> None:
-        _guarded("stream.abandoned", self._self_watcher.stopped, OUTCOME_ABANDONED)
+        _abandoned(self)
 
 
 class TracedAsyncStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
@@ -178,7 +185,7 @@ class TracedAsyncStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
             _guarded("stream.closed", self._self_watcher.stopped, OUTCOME_CLOSED)
 
     def __del__(self) -> None:
-        _guarded("stream.abandoned", self._self_watcher.stopped, OUTCOME_ABANDONED)
+        _abandoned(self)
 
 
 def trace_stream(stream: Any, op: Operation, is_async: bool) -> Any:
