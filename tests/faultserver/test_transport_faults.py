@@ -149,3 +149,31 @@ def test_responses_stream_error_event_is_yielded_as_an_event(client: openai.Open
     assert classified is not None
     assert classified.code == "rate_limited"
     assert all(classify_stream_event(e) is None for e in events[:-1])
+
+
+# What a stream that goes quiet raises: httpx(2).ReadTimeout on openai < 3.14, wrapped after.
+MID_STREAM_STALL = {"ReadTimeout", "APITimeoutError"}
+
+
+def test_stream_that_goes_quiet_after_n_chunks_times_out(client: openai.OpenAI) -> None:
+    received: list[Any] = []
+    stream = client.with_options(timeout=0.4).chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, stream=True,
+        extra_headers={"x-fault": "timeout;after=2;delay=30"})
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - the class differs per major
+        _drain(stream, received)
+    assert len(received) == 2
+    assert type(caught.value).__name__ in MID_STREAM_STALL
+    assert classify_exception(caught.value, after_response=True).code == "timeout"
+
+
+async def test_stream_stall_shorter_than_the_timeout_completes(
+        aclient: openai.AsyncOpenAI) -> None:
+    started = time.monotonic()
+    stream = await aclient.responses.create(
+        model="gpt-4o-mini", input="hi", stream=True,
+        extra_headers={"x-fault": "timeout;after=3;delay=0.3"})
+    events: list[Any] = []
+    await _adrain(stream, events)
+    assert events[-1].type == "response.completed"
+    assert time.monotonic() - started >= 0.3
