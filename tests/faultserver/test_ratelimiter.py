@@ -180,7 +180,7 @@ async def test_concurrent_load_meets_429s_and_retries_get_through() -> None:
         stats = server.stats()
     assert all(a.status_code == 200 for a in answers)
     retries = sum(a.retries_taken for a in answers)
-    assert retries >= 20  # only 10 fit at once
+    assert retries >= 5  # 10 fit at once, ~1 more per 10 ms: most of the other 20 must wait
     assert stats["by_fault"]["none"] == 30
     assert stats["by_source"]["limiter"] == retries
     assert stats["by_fault"]["rate_limited"] == retries
