@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import urllib.error
+import urllib.request
 from typing import Any
 
 import openai
@@ -129,3 +132,18 @@ async def test_a_hundred_concurrent_streams(fault_server: FaultServerProcess) ->
     assert counts == [counts[0]] * 100
     after = fault_server.stats()["by_endpoint_fault_status"]["chat.completions none 200"]
     assert after - before == 100
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]"])
+def test_a_body_that_is_not_a_json_object_is_a_400(
+        fault_server: FaultServerProcess, body: bytes) -> None:
+    request = urllib.request.Request(f"{fault_server.base_url}/chat/completions", data=body,
+                                     method="POST",
+                                     headers={"content-type": "application/json"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        opener.open(request, timeout=10)
+    assert caught.value.code == 400
+    error = json.loads(caught.value.read())["error"]
+    assert error["type"] == "invalid_request_error"
+    assert error["message"]
