@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from .codes import ErrorCode
 
@@ -20,9 +19,11 @@ class Source:
     BATCH_LINE = "batch_line"
 
 
-@dataclass(frozen=True)
-class Classification:
+class Classification(NamedTuple):
     """One failure, reduced to what a program or a dashboard can act on.
+
+    Immutable (a named tuple: building one costs a fraction of a frozen dataclass, and
+    this is built on every failure).
 
     ``provider_code`` and ``provider_type`` are the raw ``error.code`` and
     ``error.type`` (strings, truncated); ``retry_after`` is in seconds;

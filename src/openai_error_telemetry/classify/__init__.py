@@ -1,0 +1,358 @@
+"""Turning any failure into a ``Classification``: pure, no I/O, no OpenTelemetry, never raises.
+
+``classify()`` takes whatever failed: an exception, an HTTP status with headers and a
+body, a terminal Response, a stream event, a Batch line. The typed entry points say
+what they take, and those for data that may or may not be a failure (a Response, a
+stream event, a Batch line) return None when it is not one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Optional
+
+from ..classification import Classification, Source
+from ..codes import CODE_INFO, ErrorCode
+from . import headers as _headers
+from .envelope import EMPTY, ErrorFields, fields_from_body
+from .exceptions import CLASS_STATUS, STREAM_DROP_WORDS, Kind, facts_of, kind_of_names
+from .responses import batch_line_facts, field, response_facts, stream_event_facts
+from .rules import decide, decide_kind, status_code_of
+
+__all__ = [
+    "classify",
+    "classify_batch_line",
+    "classify_exception",
+    "classify_http",
+    "classify_named_exception",
+    "classify_response",
+    "classify_stream_event",
+    "is_retryable",
+]
+
+_MAX_CAUSES = 6
+_NO_HEADERS: _headers.HeaderMap = {}
+
+
+def _build(
+    code: ErrorCode,
+    *,
+    status: Optional[int] = None,
+    fields: ErrorFields = EMPTY,
+    header_map: _headers.HeaderMap = _NO_HEADERS,
+    source: str,
+    request_id: Optional[str] = None,
+) -> Classification:
+    """Assemble the answer; every derived field is computed here and only here."""
+    http_status = status if status is not None and 100 <= status <= 599 else None
+    effective = status_code_of(http_status, fields)
+    retryable = CODE_INFO[code].retryable
+    if retryable is None:
+        retryable = effective is not None and effective >= 500
+    if _headers.should_retry(header_map) is False:
+        retryable = False
+    retry_after = _headers.retry_after(header_map)
+    if retry_after is None:
+        retry_after = fields.retry_delay
+    kind = None
+    if code is ErrorCode.RATE_LIMITED:
+        kind = decide_kind(fields) or _headers.rate_limit_kind(header_map)
+    return Classification(
+        code=code,
+        retryable=retryable,
+        http_status=http_status,
+        provider_code=fields.code,
+        provider_type=fields.type,
+        retry_after=retry_after,
+        rate_limit_kind=kind,
+        request_id=request_id or _headers.request_id(header_map),
+        source=source,
+    )
+
+
+def _unknown(source: str) -> Classification:
+    return Classification(code=ErrorCode.UNKNOWN, retryable=False, source=source)
+
+
+def _status_int(value: object) -> Optional[int]:
+    if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
+        return value
+    return None
+
+
+def classify_http(
+    status: Optional[int], headers: object = None, body: object = None
+) -> Classification:
+    """An HTTP answer: status, headers (any mapping) and body (dict, str, bytes or None)."""
+    try:
+        fields = fields_from_body(body)
+        header_map = _headers.normalize(headers)
+        code = decide(_status_int(status), fields)
+        return _build(
+            code, status=_status_int(status), fields=fields, header_map=header_map,
+            source=Source.HTTP,
+        )
+    except Exception:
+        return _unknown(Source.HTTP)
+
+
+def _response_body(response: object) -> object:
+    """The body of an ``httpx``/``requests`` response, if it was read already."""
+    for name in ("_content", "text"):
+        try:
+            value = getattr(response, name, None)
+        except Exception:
+            continue
+        if isinstance(value, (bytes, str)) and value:
+            return value
+    return None
+
+
+def _cause_chain(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current = exc.__cause__ or exc.__context__
+    while current is not None and len(chain) < _MAX_CAUSES and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _says_stream_drop(exc: BaseException) -> bool:
+    try:
+        text = str(exc).lower()
+    except Exception:
+        return False
+    return any(words in text for words in STREAM_DROP_WORDS)
+
+
+def _transport_code(exc: BaseException, after_response: bool) -> ErrorCode:
+    """A connection-level exception, refined by its causes (openai wraps httpx's)."""
+    for link in [exc, *_cause_chain(exc)]:
+        facts = facts_of(link)
+        if facts is None:
+            continue
+        if facts.code is ErrorCode.TIMEOUT:
+            return ErrorCode.TIMEOUT
+        if facts.code is ErrorCode.STREAM_INTERRUPTED:
+            return ErrorCode.STREAM_INTERRUPTED
+        if facts.kind == Kind.AMBIGUOUS and _says_stream_drop(link):
+            return ErrorCode.STREAM_INTERRUPTED
+    return ErrorCode.STREAM_INTERRUPTED if after_response else ErrorCode.CONNECTION_ERROR
+
+
+def _from_status_exception(exc: BaseException, source: str) -> Classification:
+    response = getattr(exc, "response", None)
+    status = _status_int(getattr(exc, "status_code", None))
+    if status is None:
+        status = _status_int(getattr(exc, "status", None))
+    if status is None and response is not None:
+        status = _status_int(field(response, "status_code")) or _status_int(
+            field(response, "status")
+        )
+    header_map = _headers.normalize(
+        field(response, "headers") if response is not None else getattr(exc, "headers", None)
+    )
+    if status is None and not header_map:
+        return _unknown(source)
+    body = getattr(exc, "body", None)
+    if body is None and response is not None:
+        body = _response_body(response)
+    fields = fields_from_body(body)
+    if fields.code is None and isinstance(getattr(exc, "code", None), (str, int)):
+        fields = fields._replace(code=str(exc.code)[:128])  # type: ignore[attr-defined]
+    request_id = getattr(exc, "request_id", None)
+    return _build(
+        decide(status, fields), status=status, fields=fields, header_map=header_map,
+        source=source, request_id=request_id if isinstance(request_id, str) else None,
+    )
+
+
+def _from_exception(exc: BaseException, after_response: bool) -> Classification:
+    facts = facts_of(exc)
+    source = Source.EXCEPTION
+    if facts is None:
+        if _status_int(getattr(exc, "status_code", None)) is not None:
+            return _from_status_exception(exc, source)
+        return _unknown(source)
+    if facts.kind == Kind.STATUS:
+        return _from_status_exception(exc, source)
+    if facts.kind == Kind.BODY:
+        fields = fields_from_body(getattr(exc, "body", None))
+        return _build(decide(None, fields), fields=fields, source=source)
+    if facts.kind in (Kind.TRANSPORT, Kind.AMBIGUOUS):
+        return _build(_transport_code(exc, after_response), source=source)
+    if facts.kind == Kind.STREAM_HELPER:
+        # "Didn't receive a `response.completed` event." from openai's stream helper.
+        drop = "response.completed" in str(exc)
+        return _build(ErrorCode.STREAM_INTERRUPTED if drop else ErrorCode.UNKNOWN, source=source)
+    if facts.kind == Kind.OPENAI_BASE:
+        # e.g. "The api_key client option must be set": nothing but the message to go on.
+        text = str(exc).lower()
+        code = ErrorCode.AUTH_ERROR if "api_key" in text else ErrorCode.UNKNOWN
+        return _build(code, source=source)
+    assert facts.code is not None
+    status = _status_int(getattr(exc, "status_code", None))
+    return _build(facts.code, status=status, source=source)
+
+
+def classify_exception(exc: BaseException, *, after_response: bool = False) -> Classification:
+    """Any exception: the SDK's (1.x, 2.x, 3.x), ``httpx``/``httpx2``, ``aiohttp``, ...
+
+    Pass ``after_response=True`` when stream data had already arrived: a transport
+    failure then means the stream was interrupted rather than never connected.
+    """
+    try:
+        classification = getattr(exc, "classification", None)
+        if isinstance(classification, Classification):
+            return classification
+        return _from_exception(exc, after_response)
+    except Exception:
+        return _unknown(Source.EXCEPTION)
+
+
+def classify_named_exception(
+    name: str,
+    *,
+    status: Optional[int] = None,
+    headers: object = None,
+    body: object = None,
+    message: Optional[str] = None,
+) -> Classification:
+    """An exception known only by name (``"RateLimitError"``, ``"httpx.ReadTimeout"``).
+
+    ``status`` 200 means it struck after the response had begun (mid-stream).
+    """
+    try:
+        module, _, short = name.rpartition(".")
+        facts = kind_of_names([(module.split(".", 1)[0], short)])
+        source = Source.EXCEPTION
+        after_response = status == 200
+        if facts is None:
+            return _unknown(source)
+        if facts.kind == Kind.STATUS:
+            implied = _status_int(status) if status != 200 else None
+            answer = classify_http(implied or CLASS_STATUS.get(short), headers, body)
+            return answer._replace(source=source)
+        fields = fields_from_body(body)
+        if facts.kind == Kind.BODY:
+            return _build(decide(None, fields), fields=fields, source=source)
+        if facts.kind in (Kind.TRANSPORT, Kind.AMBIGUOUS):
+            drop = any(words in (message or "").lower() for words in STREAM_DROP_WORDS)
+            code = facts.code if facts.kind == Kind.TRANSPORT else ErrorCode.CONNECTION_ERROR
+            if after_response or drop:
+                code = ErrorCode.STREAM_INTERRUPTED
+            assert code is not None
+            return _build(code, source=source)
+        if facts.kind == Kind.STREAM_HELPER:
+            drop = "response.completed" in (message or "")
+            code = ErrorCode.STREAM_INTERRUPTED if drop else ErrorCode.UNKNOWN
+            return _build(code, source=source)
+        if facts.kind == Kind.OPENAI_BASE:
+            return _unknown(source)
+        assert facts.code is not None
+        return _build(facts.code, source=source)
+    except Exception:
+        return _unknown(Source.EXCEPTION)
+
+
+def classify_response(response: object) -> Optional[Classification]:
+    """A Responses API ``Response`` (or a ``Batch``), model or dict.
+
+    None unless its status is ``failed``, ``incomplete`` or ``cancelled``: this is the
+    background-job case, where ``retrieve()`` returns HTTP 200 and raises nothing.
+    """
+    try:
+        facts = response_facts(response)
+        if facts is None:
+            return None
+        return _build(
+            decide(None, facts.fields), fields=facts.fields, source=Source.BACKGROUND,
+            request_id=facts.request_id,
+        )
+    except Exception:
+        return _unknown(Source.BACKGROUND)
+
+
+def classify_stream_event(event: object) -> Optional[Classification]:
+    """A stream event: a chat chunk with ``error``, a Responses ``error``,
+    ``response.failed`` or ``response.incomplete`` event. None for any other event."""
+    try:
+        found = stream_event_facts(event)
+        if found is None:
+            return None
+        facts, fields = found
+        if facts is not None:
+            fields = facts.fields
+        return _build(decide(None, fields), fields=fields, source=Source.STREAM_EVENT)
+    except Exception:
+        return _unknown(Source.STREAM_EVENT)
+
+
+def classify_batch_line(line: object) -> Optional[Classification]:
+    """A line of a Batch output or error file (dict, model or JSON text); None if it succeeded."""
+    try:
+        facts = batch_line_facts(line)
+        if facts is None:
+            return None
+        return _build(
+            decide(facts.status, facts.fields), status=facts.status, fields=facts.fields,
+            source=Source.BATCH_LINE, request_id=facts.request_id,
+        )
+    except Exception:
+        return _unknown(Source.BATCH_LINE)
+
+
+def _looks_like(failure: Mapping[str, object]) -> str:
+    if "custom_id" in failure:
+        return Source.BATCH_LINE
+    kind = failure.get("type")
+    if isinstance(kind, str) and (kind == "error" or kind.startswith("response.")):
+        return Source.STREAM_EVENT
+    if failure.get("object") in ("response", "batch"):
+        return Source.BACKGROUND
+    return Source.HTTP
+
+
+def classify(
+    failure: object = None,
+    *,
+    status: Optional[int] = None,
+    headers: object = None,
+    body: object = None,
+) -> Classification:
+    """The one entry point: hand it whatever failed, get a code. Never raises.
+
+    ``classify(exc)``, ``classify(status=429, headers=h, body=b)``,
+    ``classify(response)`` for a failed Response, ``classify(event)`` for a stream
+    event, ``classify(line)`` for a Batch line. Data that turns out not to be a
+    failure (a completed Response) classifies as ``unknown``; ask the typed entry
+    points when you need to know whether something failed at all.
+    """
+    try:
+        if isinstance(failure, BaseException):
+            return classify_exception(failure)
+        if failure is None:
+            return classify_http(status, headers, body)
+        if isinstance(failure, Mapping):
+            source = _looks_like(failure)
+        elif field(failure, "object") in ("response", "batch"):
+            source = Source.BACKGROUND
+        elif isinstance(field(failure, "type"), str):
+            source = Source.STREAM_EVENT
+        else:
+            return classify_http(status, headers, failure)
+        if source == Source.HTTP:
+            return classify_http(status, headers, failure)
+        reader = {
+            Source.BATCH_LINE: classify_batch_line,
+            Source.STREAM_EVENT: classify_stream_event,
+            Source.BACKGROUND: classify_response,
+        }[source]
+        return reader(failure) or _unknown(source)
+    except Exception:
+        return _unknown(Source.HTTP)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether retrying could help; a predicate for tenacity's ``retry_if_exception``."""
+    return classify_exception(exc).retryable

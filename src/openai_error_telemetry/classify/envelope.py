@@ -1,0 +1,165 @@
+"""Finding the error object inside a body, whatever the provider wrapped it in.
+
+Shapes seen in the wild, all reduced to one ``ErrorFields``::
+
+    OpenAI, Groq, Together, DeepSeek   {"error": {"message", "type", "param", "code"}}
+    Azure OpenAI                       {"error": {"code": "content_filter", "status": 400,
+                                                  "innererror": {"code": "ResponsibleAI..."}}}
+    Azure API Management               {"statusCode": 429, "message": "..."}
+    Gemini (OpenAI-compatible)         [{"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                                                   "details": [{"retryDelay": "37s"}]}}]
+    Anthropic (OpenAI-compatible)      {"type": "error", "error": {"type": "overloaded_error"}}
+    OpenRouter, llama.cpp              {"error": {"code": 429, "message", "metadata": {...}}}
+    Mistral, vLLM                      {"object": "error", "message", "type", "code": 400}
+    Ollama                             {"error": "model 'x' not found"}
+    Responses ``error`` event          {"type": "error", "code", "message", "param"}
+    gateways                           "<html>502 Bad Gateway</html>"
+
+Only the message is kept as text, for the classifier's last-resort word match; it
+never leaves the classifier.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import NamedTuple, Optional
+
+__all__ = ["ErrorFields", "fields_from_body", "fields_from_object"]
+
+_MAX_PARSE = 256 * 1024  # larger bodies are not error envelopes; do not spend time on them
+_MAX_MESSAGE = 2048
+_MAX_TOKEN = 128
+_MAX_DEPTH = 4
+
+
+class ErrorFields(NamedTuple):
+    code: Optional[str] = None
+    type: Optional[str] = None
+    message: Optional[str] = None
+    status_word: Optional[str] = None
+    body_status: Optional[int] = None
+    inner_code: Optional[str] = None
+    retry_delay: Optional[float] = None
+
+
+EMPTY = ErrorFields()
+
+
+def _token(value: object) -> Optional[str]:
+    """A raw code or type as a short string: ints become digits, other values None."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value[:_MAX_TOKEN] or None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return None
+
+
+def _status(value: object) -> Optional[int]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = int(value) if float(value).is_integer() else 0
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip()[:4])
+    else:
+        return None
+    return number if 100 <= number <= 599 else None
+
+
+def _seconds(value: object) -> Optional[float]:
+    """Google's ``retryDelay`` ("37s", "1.5s") in seconds."""
+    if isinstance(value, str) and value.endswith("s"):
+        try:
+            seconds = float(value[:-1])
+        except ValueError:
+            return None
+        return round(seconds, 3) if 0 <= seconds < 1e9 else None
+    return None
+
+
+def _retry_delay(details: object) -> Optional[float]:
+    if not isinstance(details, list):
+        return None
+    for item in details[:8]:
+        if isinstance(item, Mapping) and "retryDelay" in item:
+            return _seconds(item.get("retryDelay"))
+    return None
+
+
+def _message(value: object) -> Optional[str]:
+    return value[:_MAX_MESSAGE] if isinstance(value, str) and value else None
+
+
+def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
+    inner = error.get("error")
+    if depth < _MAX_DEPTH and isinstance(inner, Mapping):
+        return _from_mapping(inner, depth + 1)
+    if isinstance(inner, str):
+        # Ollama and some proxies: the error is just a sentence.
+        return ErrorFields(message=_message(inner), body_status=_status(error.get("status")))
+    raw_code = error.get("code")
+    status_value = error.get("status")
+    if status_value is None:
+        status_value = error.get("statusCode")
+    innererror = error.get("innererror")
+    inner_code = _token(innererror.get("code")) if isinstance(innererror, Mapping) else None
+    message = _message(error.get("message")) or _message(error.get("detail"))
+    return ErrorFields(
+        code=_token(raw_code),
+        type=_token(error.get("type")),
+        message=message,
+        status_word=status_value.strip()[:_MAX_TOKEN] or None
+        if isinstance(status_value, str) and not status_value.strip().isdigit()
+        else None,
+        body_status=_status(raw_code) or _status(status_value),
+        inner_code=inner_code,
+        retry_delay=_retry_delay(error.get("details")),
+    )
+
+
+def _from_text(text: str) -> ErrorFields:
+    stripped = text.strip()
+    if stripped[:1] in ("{", "[") and len(stripped) <= _MAX_PARSE:
+        try:
+            return fields_from_body(json.loads(stripped))
+        except Exception:  # not JSON after all, or nested too deep
+            pass
+    return ErrorFields(message=_message(stripped[:_MAX_MESSAGE]))
+
+
+def fields_from_body(body: object) -> ErrorFields:
+    """The error fields of a decoded or raw body; ``EMPTY`` when there are none."""
+    if body is None:
+        return EMPTY
+    if isinstance(body, Mapping):
+        return _from_mapping(body, 0)
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return _from_text(bytes(body[:_MAX_PARSE + 1]).decode("utf-8", errors="replace"))
+    if isinstance(body, str):
+        return _from_text(body if len(body) <= _MAX_PARSE + 1 else body[:_MAX_PARSE + 1])
+    if isinstance(body, (list, tuple)):
+        for item in body[:4]:
+            if isinstance(item, Mapping):
+                return _from_mapping(item, 0)
+        return EMPTY
+    return fields_from_object(body)
+
+
+def fields_from_object(error: object) -> ErrorFields:
+    """The error fields of an SDK model (``ResponseError``, ``ResponseErrorEvent``...)."""
+    if error is None:
+        return EMPTY
+    if isinstance(error, Mapping):
+        return _from_mapping(error, 0)
+    try:
+        return ErrorFields(
+            code=_token(getattr(error, "code", None)),
+            type=_token(getattr(error, "type", None)),
+            message=_message(getattr(error, "message", None)),
+        )
+    except Exception:
+        return EMPTY

@@ -1,0 +1,194 @@
+"""Reading the headers that matter for failures: retry hints, rate-limit state, request ids.
+
+Takes any header container a user may hold (``httpx``/``httpx2`` ``Headers``, a dict in
+any letter case, a list of pairs, an ``aiohttp`` multidict) without importing any HTTP
+library, and never raises on garbage.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any, Optional
+
+__all__ = [
+    "RATE_LIMIT_KINDS",
+    "HeaderMap",
+    "normalize",
+    "rate_limit_kind",
+    "rate_limit_numbers",
+    "request_id",
+    "retry_after",
+    "should_retry",
+]
+
+HeaderMap = Mapping[str, str]
+RATE_LIMIT_KINDS = ("requests", "tokens")
+
+
+class _Lowered(dict):  # type: ignore[type-arg]
+    """A header dict already normalized, so normalizing it again costs nothing."""
+
+
+_EMPTY: HeaderMap = _Lowered()
+_MAX_VALUE = 256
+_WANTED = frozenset({
+    "retry-after", "retry-after-ms", "x-should-retry", "x-request-id", "apim-request-id",
+})
+_WANTED_BYTES = frozenset(name.encode() for name in _WANTED)
+
+
+def _text(value: object) -> Optional[str]:
+    if isinstance(value, str):
+        return value[:_MAX_VALUE]
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value[:_MAX_VALUE]).decode("latin-1")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (list, tuple)) and value:
+        return _text(value[0])
+    return None
+
+
+def _wanted(key: str) -> bool:
+    return key.startswith("x-ratelimit-") or key in _WANTED
+
+
+def _from_httpx(pairs: list[Any]) -> HeaderMap:
+    """``httpx``/``httpx2`` keep ``(raw key, lower-case key, value)`` byte triples; reading
+    them directly skips the per-lookup decoding that makes ``Headers.get`` cost ~1.5 us."""
+    result = _Lowered()
+    for entry in pairs:
+        key = entry[1]
+        if key.startswith(b"x-ratelimit-") or key in _WANTED_BYTES:
+            name = key.decode("latin-1")
+            if name not in result:
+                result[name] = entry[2][:_MAX_VALUE].decode("latin-1")
+    return result
+
+
+def normalize(headers: object) -> HeaderMap:
+    """The headers this module reads, with lower-case keys and ``str`` values.
+
+    One pass over whatever container arrives; every later lookup is a plain dict access.
+    Empty for anything unusable.
+    """
+    if headers is None:
+        return _EMPTY
+    if isinstance(headers, _Lowered):
+        return headers
+    try:
+        if type(headers).__name__ == "Headers":
+            pairs = getattr(headers, "_list", None)
+            if isinstance(pairs, list) and (not pairs or len(pairs[0]) == 3):
+                return _from_httpx(pairs)
+        if isinstance(headers, Mapping):
+            items: Any = headers.items()
+        elif isinstance(headers, (list, tuple)):
+            items = headers
+        else:
+            items = headers.items()  # type: ignore[attr-defined]  # multidicts
+        result = _Lowered()
+        for item in items:
+            if not isinstance(item, (tuple, list)) or len(item) != 2:
+                continue
+            key = _text(item[0])
+            if key is None:
+                continue
+            key = key.lower()
+            if _wanted(key) and key not in result:
+                value = _text(item[1])
+                if value is not None:
+                    result[key] = value
+        return result
+    except Exception:
+        return _EMPTY
+
+
+def _get(headers: HeaderMap, name: str) -> Optional[str]:
+    return headers.get(name)
+
+
+def _number(value: Optional[str]) -> Optional[float]:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except (ValueError, OverflowError):
+        return None
+    if math.isnan(number) or math.isinf(number):
+        return None
+    return number
+
+
+def retry_after(headers: object, *, now: Optional[float] = None) -> Optional[float]:
+    """Seconds the server asks us to wait: ``retry-after-ms``, then ``Retry-After``.
+
+    ``Retry-After`` may be seconds or an HTTP-date (RFC 9110); a date in the past
+    means zero. Negative, infinite and unparseable values mean no hint.
+    """
+    headers = normalize(headers)
+    millis = _number(_get(headers, "retry-after-ms"))
+    if millis is not None and millis >= 0:
+        return round(millis / 1000.0, 3)
+    raw = _get(headers, "retry-after")
+    if raw is None:
+        return None
+    seconds = _number(raw)
+    if seconds is not None:
+        return round(seconds, 3) if seconds >= 0 else None
+    try:
+        when = parsedate_to_datetime(raw.strip())
+        wait = when.timestamp() - (time.time() if now is None else now)
+    except Exception:
+        return None
+    return round(max(0.0, wait), 3)
+
+
+def rate_limit_numbers(headers: object) -> dict[tuple[str, str], float]:
+    """``{(kind, "remaining"|"limit"): value}`` from the ``x-ratelimit-*`` headers.
+
+    Negative values (Azure sends -1 for "not reported") are left out.
+    """
+    found: dict[tuple[str, str], float] = {}
+    view = normalize(headers)
+    if not view:
+        return found
+    for kind in RATE_LIMIT_KINDS:
+        for field in ("remaining", "limit"):
+            value = _number(_get(view, f"x-ratelimit-{field}-{kind}"))
+            if value is not None and value >= 0:
+                found[(kind, field)] = value
+    return found
+
+
+def rate_limit_kind(headers: object) -> Optional[str]:
+    """Which bucket ran dry, judged by which ``x-ratelimit-remaining-*`` is at zero."""
+    headers = normalize(headers)
+    for kind in RATE_LIMIT_KINDS:
+        remaining = _number(_get(headers, f"x-ratelimit-remaining-{kind}"))
+        if remaining is not None and remaining <= 0:
+            return kind
+    return None
+
+
+def request_id(headers: object) -> Optional[str]:
+    """OpenAI's ``x-request-id``, or Azure API Management's ``apim-request-id``."""
+    headers = normalize(headers)
+    return _get(headers, "x-request-id") or _get(headers, "apim-request-id")
+
+
+def should_retry(headers: object) -> Optional[bool]:
+    """The server's own ``x-should-retry`` verdict, if it gave one."""
+    headers = normalize(headers)
+    value = _get(headers, "x-should-retry")
+    if value is None:
+        return None
+    value = value.strip().lower()
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    return None

@@ -1,0 +1,299 @@
+"""The decision: from an HTTP status and the error fields to one code.
+
+Structured fields decide first, in this order: ``error.code``, ``error.type``,
+Azure's ``innererror.code``, Google's ``status`` word; then the HTTP status (or a
+status found inside the body); words in the message only refine a status-only answer
+or, with nothing else to go on, decide. Every table is data, keyed by lower-case
+tokens, so adding a provider's vocabulary is one line.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..codes import ErrorCode as C
+from .envelope import ErrorFields
+
+__all__ = ["STATUS_CODES", "TOKEN_CODES", "decide", "decide_kind", "status_code_of"]
+
+# Tokens that decide on their own, wherever they appear (code, type, inner code, status word).
+TOKEN_CODES: dict[str, C] = {
+    # rate limits: OpenAI codes and types, Anthropic, Google, Mistral, generic
+    "rate_limit_exceeded": C.RATE_LIMITED,
+    "rate_limit_error": C.RATE_LIMITED,
+    "rate_limited": C.RATE_LIMITED,
+    "ratelimitexceeded": C.RATE_LIMITED,
+    "slow_down": C.RATE_LIMITED,
+    "tokens": C.RATE_LIMITED,
+    "requests": C.RATE_LIMITED,
+    "tokens_usage_based": C.RATE_LIMITED,
+    "requests_usage_based": C.RATE_LIMITED,
+    "too_many_requests": C.RATE_LIMITED,
+    "resource_exhausted": C.RATE_LIMITED,
+    # quota and billing
+    "insufficient_quota": C.QUOTA_EXHAUSTED,
+    "credit_balance_exhausted": C.QUOTA_EXHAUSTED,
+    "billing_not_active": C.QUOTA_EXHAUSTED,
+    "billing_hard_limit_reached": C.QUOTA_EXHAUSTED,
+    "organization_spend_limit_exceeded": C.QUOTA_EXHAUSTED,
+    "project_spend_limit_exceeded": C.QUOTA_EXHAUSTED,
+    "organization_usage_limit_exceeded": C.QUOTA_EXHAUSTED,
+    "usage_limit_exceeded": C.QUOTA_EXHAUSTED,
+    "session_budget_exceeded": C.QUOTA_EXHAUSTED,
+    "insufficient_balance": C.QUOTA_EXHAUSTED,
+    "insufficient_credits": C.QUOTA_EXHAUSTED,
+    "payment_required": C.QUOTA_EXHAUSTED,
+    "quota_exceeded": C.QUOTA_EXHAUSTED,
+    # overloaded
+    "overloaded": C.OVERLOADED,
+    "overloaded_error": C.OVERLOADED,
+    "server_overloaded": C.OVERLOADED,
+    "server_is_overloaded": C.OVERLOADED,
+    "engine_overloaded": C.OVERLOADED,
+    "model_overloaded": C.OVERLOADED,
+    "flex_unavailable": C.OVERLOADED,
+    "service_unavailable": C.OVERLOADED,
+    "service_unavailable_error": C.OVERLOADED,
+    "unavailable": C.OVERLOADED,
+    "capacity_exceeded": C.OVERLOADED,
+    "no_capacity": C.OVERLOADED,
+    # server errors
+    "server_error": C.SERVER_ERROR,
+    "internal_error": C.SERVER_ERROR,
+    "internal_server_error": C.SERVER_ERROR,
+    "internal": C.SERVER_ERROR,
+    "bad_gateway": C.SERVER_ERROR,
+    "sandbox_error": C.SERVER_ERROR,
+    # timeouts
+    "timeout": C.TIMEOUT,
+    "timeout_error": C.TIMEOUT,
+    "request_timeout": C.TIMEOUT,
+    "gateway_timeout": C.TIMEOUT,
+    "deadline_exceeded": C.TIMEOUT,
+    "batch_expired": C.TIMEOUT,
+    # connection
+    "connection_failed": C.CONNECTION_ERROR,
+    "connection_error": C.CONNECTION_ERROR,
+    # auth and permission
+    "invalid_api_key": C.AUTH_ERROR,
+    "invalid_authentication": C.AUTH_ERROR,
+    "authentication_error": C.AUTH_ERROR,
+    "unauthenticated": C.AUTH_ERROR,
+    "unauthorized": C.AUTH_ERROR,
+    "expired_api_key": C.AUTH_ERROR,
+    "invalid_organization": C.AUTH_ERROR,
+    "account_deactivated": C.AUTH_ERROR,
+    "invalid_grant": C.AUTH_ERROR,
+    "invalid_subject_token": C.AUTH_ERROR,
+    "permission_denied": C.PERMISSION_DENIED,
+    "permission_error": C.PERMISSION_DENIED,
+    "insufficient_permissions": C.PERMISSION_DENIED,
+    "unsupported_country_region_territory": C.PERMISSION_DENIED,
+    "data_residency_mismatch": C.PERMISSION_DENIED,
+    "request_forbidden": C.PERMISSION_DENIED,
+    "forbidden": C.PERMISSION_DENIED,
+    "access_denied": C.PERMISSION_DENIED,
+    # not found
+    "not_found": C.NOT_FOUND,
+    "not_found_error": C.NOT_FOUND,
+    "model_not_found": C.NOT_FOUND,
+    "resource_not_found": C.NOT_FOUND,
+    "response_not_found": C.NOT_FOUND,
+    "previous_response_not_found": C.NOT_FOUND,
+    "image_file_not_found": C.NOT_FOUND,
+    "file_not_found": C.NOT_FOUND,
+    "deploymentnotfound": C.NOT_FOUND,
+    "deployment_not_found": C.NOT_FOUND,
+    # context window
+    "context_length_exceeded": C.CONTEXT_LENGTH_EXCEEDED,
+    "context_window_exceeded": C.CONTEXT_LENGTH_EXCEEDED,
+    "context_length_error": C.CONTEXT_LENGTH_EXCEEDED,
+    # content filters and policies
+    "content_filter": C.CONTENT_FILTERED,
+    "content_filtered": C.CONTENT_FILTERED,
+    "content_policy_violation": C.CONTENT_FILTERED,
+    "image_content_policy_violation": C.CONTENT_FILTERED,
+    "moderation_blocked": C.CONTENT_FILTERED,
+    "bio_policy": C.CONTENT_FILTERED,
+    "cyber_policy": C.CONTENT_FILTERED,
+    "misalignment_policy_violation": C.CONTENT_FILTERED,
+    "responsibleaipolicyviolation": C.CONTENT_FILTERED,
+    "safety": C.CONTENT_FILTERED,
+    # client errors that are the request's fault
+    "invalid_value": C.INVALID_REQUEST,
+    "invalid_type": C.INVALID_REQUEST,
+    "invalid_prompt": C.INVALID_REQUEST,
+    "invalid_argument": C.INVALID_REQUEST,
+    "unsupported_parameter": C.INVALID_REQUEST,
+    "unsupported_value": C.INVALID_REQUEST,
+    "missing_required_parameter": C.INVALID_REQUEST,
+    "string_above_max_length": C.INVALID_REQUEST,
+    "audio_too_short": C.INVALID_REQUEST,
+    "unsupported_file": C.INVALID_REQUEST,
+    "invalid_file": C.INVALID_REQUEST,
+    "request_too_large": C.INVALID_REQUEST,
+    "failed_precondition": C.INVALID_REQUEST,
+    "out_of_range": C.INVALID_REQUEST,
+    "unprocessable_entity": C.INVALID_REQUEST,
+    # the rest
+    "conflict": C.CONFLICT,
+    "aborted": C.CONFLICT,
+    "already_exists": C.CONFLICT,
+    "cancelled": C.CANCELLED,
+    "canceled": C.CANCELLED,
+    "batch_cancelled": C.CANCELLED,
+    "steered": C.CANCELLED,
+    "max_output_tokens": C.OUTPUT_TRUNCATED,
+    "max_messages": C.OUTPUT_TRUNCATED,
+}
+
+# Tokens that only say "a client error" or "an error": used when no status says more.
+WEAK_TOKENS: dict[str, C] = {
+    "invalid_request_error": C.INVALID_REQUEST,
+    "invalid_request": C.INVALID_REQUEST,
+    "bad_request": C.INVALID_REQUEST,
+    "badrequesterror": C.INVALID_REQUEST,
+    "api_error": C.SERVER_ERROR,
+}
+
+# (suffix or prefix, code) for families of codes that keep growing.
+_SUFFIXES = (
+    ("_timeout", C.TIMEOUT),
+    ("_not_found", C.NOT_FOUND),
+    ("_spend_limit_exceeded", C.QUOTA_EXHAUSTED),
+    ("_usage_limit_exceeded", C.QUOTA_EXHAUSTED),
+    ("_policy_violation", C.CONTENT_FILTERED),
+    ("_overloaded", C.OVERLOADED),
+    ("_rate_limit_exceeded", C.RATE_LIMITED),
+)
+_PREFIXES = (("invalid_", C.INVALID_REQUEST), ("image_", C.INVALID_REQUEST))
+
+STATUS_CODES: dict[int, C] = {
+    400: C.INVALID_REQUEST,
+    401: C.AUTH_ERROR,
+    402: C.QUOTA_EXHAUSTED,
+    403: C.PERMISSION_DENIED,
+    404: C.NOT_FOUND,
+    408: C.TIMEOUT,
+    409: C.CONFLICT,
+    413: C.INVALID_REQUEST,
+    415: C.INVALID_REQUEST,
+    422: C.INVALID_REQUEST,
+    429: C.RATE_LIMITED,
+    499: C.CANCELLED,
+    500: C.SERVER_ERROR,
+    502: C.SERVER_ERROR,
+    503: C.OVERLOADED,
+    504: C.TIMEOUT,
+    522: C.TIMEOUT,
+    524: C.TIMEOUT,
+    529: C.OVERLOADED,
+}
+
+# Last resort: words in a message, checked in this order.
+_WORDS: tuple[tuple[C, tuple[str, ...]], ...] = (
+    (C.QUOTA_EXHAUSTED, (
+        "insufficient_quota", "exceeded your current quota", "insufficient balance",
+        "insufficient credits", "credit balance", "out of credits", "billing",
+        "spend limit", "payment required",
+    )),
+    (C.CONTEXT_LENGTH_EXCEEDED, (
+        "context length", "context_length", "context window", "maximum context",
+        "prompt is too long", "too many tokens", "input is too long", "reduce the length",
+    )),
+    (C.CONTENT_FILTERED, (
+        "content filter", "content_filter", "content management policy", "content policy",
+        "safety system", "responsible ai", "flagged", "moderation",
+    )),
+    (C.RATE_LIMITED, (
+        "rate limit", "rate_limit", "too many requests", "tokens per min", "requests per min",
+    )),
+    (C.OVERLOADED, ("overloaded", "over capacity", "no capacity")),
+    (C.TIMEOUT, ("timed out", "timeout", "deadline exceeded")),
+    (C.AUTH_ERROR, ("invalid api key", "incorrect api key", "api key", "unauthorized")),
+    (C.NOT_FOUND, ("does not exist", "not found")),
+    (C.PERMISSION_DENIED, ("permission", "forbidden", "not supported in your region")),
+)
+
+# Which status-only answers a message may refine, and into what.
+_REFINABLE: dict[C, frozenset[C]] = {
+    C.INVALID_REQUEST: frozenset({C.CONTEXT_LENGTH_EXCEEDED, C.CONTENT_FILTERED}),
+    C.RATE_LIMITED: frozenset({C.QUOTA_EXHAUSTED}),
+    C.SERVER_ERROR: frozenset({C.OVERLOADED}),
+    C.PERMISSION_DENIED: frozenset({C.CONTENT_FILTERED}),
+}
+
+_KIND_WORDS = (("tokens", ("tokens per min", "(tpm)", "tokens per day")),
+               ("requests", ("requests per min", "(rpm)", "requests per day", "(rpd)")))
+
+
+def _token_code(token: Optional[str]) -> Optional[C]:
+    if not token:
+        return None
+    key = token.lower()
+    hit = TOKEN_CODES.get(key)
+    if hit is not None:
+        return hit
+    for suffix, code in _SUFFIXES:
+        if key.endswith(suffix):
+            return code
+    for prefix, code in _PREFIXES:
+        if key.startswith(prefix):
+            return code
+    return None
+
+
+def _words(message: Optional[str], allowed: Optional[frozenset[C]] = None) -> Optional[C]:
+    if not message:
+        return None
+    text = message.lower()
+    for code, words in _WORDS:
+        if (allowed is None or code in allowed) and any(word in text for word in words):
+            return code
+    return None
+
+
+def status_code_of(status: Optional[int], fields: ErrorFields) -> Optional[int]:
+    """The failure's HTTP status: the wire's when it is an error status, else the body's."""
+    if status is not None and 400 <= status <= 599:
+        return status
+    return fields.body_status
+
+
+def decide(status: Optional[int], fields: ErrorFields) -> C:
+    """The code for an HTTP status (or None) and the error fields found with it."""
+    for token in (fields.code, fields.type, fields.inner_code, fields.status_word):
+        hit = _token_code(token)
+        if hit is not None:
+            return hit
+    effective = status_code_of(status, fields)
+    if effective is not None:
+        by_status = STATUS_CODES.get(effective)
+        if by_status is None:
+            by_status = C.SERVER_ERROR if effective >= 500 else C.UNKNOWN
+        refinable = _REFINABLE.get(by_status)
+        if refinable is not None:
+            return _words(fields.message, refinable) or by_status
+        return by_status
+    for token in (fields.code, fields.type):
+        weak = WEAK_TOKENS.get(token.lower()) if token else None
+        if weak is not None:
+            return _words(fields.message, _REFINABLE.get(weak, frozenset())) or weak
+    return _words(fields.message) or C.UNKNOWN
+
+
+def decide_kind(fields: ErrorFields) -> Optional[str]:
+    """``requests`` or ``tokens`` from the body of a rate-limit error, if it says."""
+    for token in (fields.type, fields.code):
+        if token:
+            key = token.lower()
+            if key.startswith("tokens"):
+                return "tokens"
+            if key.startswith("requests"):
+                return "requests"
+    if fields.message:
+        text = fields.message.lower()
+        for kind, words in _KIND_WORDS:
+            if any(word in text for word in words):
+                return kind
+    return None

@@ -1,0 +1,246 @@
+"""Exceptions for failures that raise nothing, catchable as the SDK's own classes.
+
+A background Response that failed with ``rate_limit_exceeded`` comes back as HTTP 200;
+``raise_for_response`` turns it into ``RateLimitedError``, which ``except
+openai.RateLimitError`` catches like any 429, while ``except QuotaExhaustedError``
+catches only the one that needs a human::
+
+    openai.OpenAIError
+     ├── openai.APIError
+     │    ├── openai.APIStatusError
+     │    │    ├── openai.RateLimitError ........ RateLimitedError, QuotaExhaustedError
+     │    │    ├── openai.InternalServerError ... OverloadedError, ServerError
+     │    │    ├── openai.BadRequestError ....... ContextLengthExceededError,
+     │    │    │                                  InvalidRequestError, ContentFilteredError*
+     │    │    ├── openai.AuthenticationError ... AuthError
+     │    │    ├── openai.PermissionDeniedError . AccessDeniedError
+     │    │    ├── openai.NotFoundError ......... ResourceNotFoundError
+     │    │    └── openai.ConflictError ......... ResourceConflictError
+     │    ├── openai.APIConnectionError ......... ConnectionFailedError, StreamInterruptedError
+     │    │    └── openai.APITimeoutError ....... TimedOutError
+     │    ├── openai.APIResponseValidationError . ResponseValidationError
+     │    └── ............................... ResponseCancelledError, UnknownFailureError
+     └── openai.LengthFinishReasonError ......... OutputTruncatedError
+    * ContentFilteredError is also an openai.ContentFilterFinishReasonError.
+
+Every class here is also a ``ClassifiedError`` carrying ``.classification`` and
+``.failure`` (the Response or event that failed). ``status_code`` is the status the
+same failure has on a synchronous call (429 for a rate limit); what the wire said is
+in ``.classification.http_status`` (None: the poll itself succeeded).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, TypeVar
+
+import openai
+
+from .classification import Classification
+from .classify import classify_response, classify_stream_event
+from .classify.responses import field
+from .codes import CODE_INFO, ErrorCode
+
+__all__ = [
+    "AccessDeniedError",
+    "AuthError",
+    "ClassifiedError",
+    "ConnectionFailedError",
+    "ContentFilteredError",
+    "ContextLengthExceededError",
+    "InvalidRequestError",
+    "OutputTruncatedError",
+    "OverloadedError",
+    "QuotaExhaustedError",
+    "RateLimitedError",
+    "ResourceConflictError",
+    "ResourceNotFoundError",
+    "ResponseCancelledError",
+    "ResponseValidationError",
+    "ServerError",
+    "StreamInterruptedError",
+    "TimedOutError",
+    "UnknownFailureError",
+    "error_for",
+    "raise_for_response",
+    "raise_for_stream_event",
+]
+
+T = TypeVar("T")
+
+
+class ClassifiedError(Exception):
+    """A failure that arrived as data, raised with its classification."""
+
+    classification: Classification
+    failure: object
+
+    def __init__(
+        self, message: str, *, classification: Classification, failure: object = None
+    ) -> None:
+        # The SDK's constructors want an HTTP request/response we do not have; set the
+        # attributes its callers read instead of calling them.
+        Exception.__init__(self, message)
+        info = CODE_INFO[classification.code]
+        body = _error_body(failure)
+        self.__dict__.update(
+            classification=classification,
+            failure=failure,
+            message=message,
+            request=None,
+            response=None,
+            body=body,
+            code=classification.provider_code,
+            type=classification.provider_type,
+            param=body.get("param") if body else None,
+            status_code=info.implied_status,
+            request_id=classification.request_id,
+            completion=None,
+        )
+
+    @property
+    def retryable(self) -> bool:
+        return self.classification.retryable
+
+
+class RateLimitedError(ClassifiedError, openai.RateLimitError):
+    """``rate_limited``: slow down and retry."""
+
+
+class QuotaExhaustedError(ClassifiedError, openai.RateLimitError):
+    """``quota_exhausted``: out of credit or over a spend limit; never retry."""
+
+
+class OverloadedError(ClassifiedError, openai.InternalServerError):
+    """``overloaded``: no capacity now; back off."""
+
+
+class ServerError(ClassifiedError, openai.InternalServerError):
+    """``server_error``: the provider failed."""
+
+
+class TimedOutError(ClassifiedError, openai.APITimeoutError):
+    """``timeout``: no answer in time."""
+
+
+class ConnectionFailedError(ClassifiedError, openai.APIConnectionError):
+    """``connection_error``: no connection."""
+
+
+class StreamInterruptedError(ClassifiedError, openai.APIConnectionError):
+    """``stream_interrupted``: the stream broke off."""
+
+
+class AuthError(ClassifiedError, openai.AuthenticationError):
+    """``auth_error``: bad credentials."""
+
+
+class AccessDeniedError(ClassifiedError, openai.PermissionDeniedError):
+    """``permission_denied``: not allowed."""
+
+
+class ResourceNotFoundError(ClassifiedError, openai.NotFoundError):
+    """``not_found``: no such model, deployment or response."""
+
+
+class ContextLengthExceededError(ClassifiedError, openai.BadRequestError):
+    """``context_length_exceeded``: the input does not fit."""
+
+
+class InvalidRequestError(ClassifiedError, openai.BadRequestError):
+    """``invalid_request``: the request is wrong."""
+
+
+class ContentFilteredError(
+    ClassifiedError, openai.BadRequestError, openai.ContentFilterFinishReasonError
+):
+    """``content_filtered``: blocked by a filter or policy."""
+
+
+class ResourceConflictError(ClassifiedError, openai.ConflictError):
+    """``conflict``: the resource is busy."""
+
+
+class ResponseCancelledError(ClassifiedError, openai.APIError):
+    """``cancelled``: the response was cancelled."""
+
+
+class OutputTruncatedError(ClassifiedError, openai.LengthFinishReasonError):
+    """``output_truncated``: the output hit its limit."""
+
+
+class ResponseValidationError(ClassifiedError, openai.APIResponseValidationError):
+    """``response_validation``: the response could not be validated."""
+
+
+class UnknownFailureError(ClassifiedError, openai.APIError):
+    """``unknown``: failed, but nothing says why."""
+
+
+_CLASSES: dict[ErrorCode, type[ClassifiedError]] = {
+    ErrorCode.RATE_LIMITED: RateLimitedError,
+    ErrorCode.QUOTA_EXHAUSTED: QuotaExhaustedError,
+    ErrorCode.OVERLOADED: OverloadedError,
+    ErrorCode.SERVER_ERROR: ServerError,
+    ErrorCode.TIMEOUT: TimedOutError,
+    ErrorCode.CONNECTION_ERROR: ConnectionFailedError,
+    ErrorCode.STREAM_INTERRUPTED: StreamInterruptedError,
+    ErrorCode.AUTH_ERROR: AuthError,
+    ErrorCode.PERMISSION_DENIED: AccessDeniedError,
+    ErrorCode.NOT_FOUND: ResourceNotFoundError,
+    ErrorCode.CONTEXT_LENGTH_EXCEEDED: ContextLengthExceededError,
+    ErrorCode.INVALID_REQUEST: InvalidRequestError,
+    ErrorCode.CONTENT_FILTERED: ContentFilteredError,
+    ErrorCode.CONFLICT: ResourceConflictError,
+    ErrorCode.CANCELLED: ResponseCancelledError,
+    ErrorCode.OUTPUT_TRUNCATED: OutputTruncatedError,
+    ErrorCode.RESPONSE_VALIDATION: ResponseValidationError,
+    ErrorCode.UNKNOWN: UnknownFailureError,
+}
+
+
+def _error_body(failure: object) -> Optional[dict[str, Any]]:
+    """The failure's error object as a dict, as ``APIError.body`` holds it."""
+    error = field(failure, "error") or field(field(failure, "response"), "error")
+    if error is None:
+        return None
+    if isinstance(error, dict):
+        return dict(error)
+    dump = getattr(error, "model_dump", None)
+    try:
+        return dict(dump()) if callable(dump) else None
+    except Exception:
+        return None
+
+
+def _message(classification: Classification, failure: object) -> str:
+    body = _error_body(failure)
+    said = body.get("message") if body else None
+    what = classification.provider_code or classification.code.value
+    subject = field(failure, "id") or field(field(failure, "response"), "id")
+    head = f"response {subject} " if isinstance(subject, str) else ""
+    return f"{head}{classification.code.value} ({what})" + (f": {said}" if said else "")
+
+
+def error_for(classification: Classification, failure: object = None) -> ClassifiedError:
+    """The exception for a classification: an instance of the matching ``openai`` class."""
+    cls = _CLASSES[classification.code]
+    return cls(_message(classification, failure), classification=classification, failure=failure)
+
+
+def raise_for_response(response: T) -> T:
+    """Raise if a Response ended ``failed``, ``incomplete`` or ``cancelled``; else return it.
+
+    ``r = raise_for_response(client.responses.retrieve(job_id))``
+    """
+    classification = classify_response(response)
+    if classification is not None:
+        raise error_for(classification, response)
+    return response
+
+
+def raise_for_stream_event(event: T) -> T:
+    """Raise if a stream event reports a failure (``error``, ``response.failed``, ...)."""
+    classification = classify_stream_event(event)
+    if classification is not None:
+        raise error_for(classification, event)
+    return event
