@@ -43,7 +43,8 @@ class _Rules:
         window = self.c.rate_window
         part = self.sum_rate(series_of(f'{ERROR_TYPE}="{code}"'), window)
         whole = self.sum_rate(series_of(), window)
-        return f"(\n  {part}\n/\n  {whole}\n)\n> {threshold:g}\nand\n  {whole} > {self.c.min_rate:g}"
+        guard = f"{whole} > {self.c.min_rate:g}"
+        return f"(\n  {part}\n/\n  {whole}\n)\n> {threshold:g}\nand\n  {guard}"
 
     def alert(
         self,
@@ -248,9 +249,13 @@ def rule_files(config: Config, variant: str) -> dict[str, dict[str, Any]]:
     n = naming.names(variant)
     return {
         "prometheus_rules.yaml": {
-            "groups": [{"name": "openai-error-telemetry.rules", "rules": recording_rules(config, n)}]
+            "groups": [
+                {"name": "openai-error-telemetry.rules", "rules": recording_rules(config, n)}
+            ]
         },
         "prometheus_alerts.yaml": {
-            "groups": [{"name": "openai-error-telemetry.alerts", "rules": alert_rules(config, n)}]
+            "groups": [
+                {"name": "openai-error-telemetry.alerts", "rules": alert_rules(config, n)}
+            ]
         },
     }

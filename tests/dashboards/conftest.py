@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from dashtools import binary
+
+from tests.dashboards.dashtools import binary
 
 
 @pytest.fixture(scope="session")

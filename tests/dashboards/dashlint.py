@@ -60,9 +60,11 @@ def lint_expr(expr: str, known_metrics: set[str]) -> list[str]:
         problems.append(f"no job=~\"$job\" matcher: {expr}")
 
     def visit(node: Any) -> None:
-        if isinstance(node, promql_parser.MatrixSelector):
-            if promql_parser.display_duration(node.range) != RATE_SENTINEL:
-                problems.append(f"range selector not $__rate_interval: {expr}")
+        if (
+            isinstance(node, promql_parser.MatrixSelector)
+            and promql_parser.display_duration(node.range) != RATE_SENTINEL
+        ):
+            problems.append(f"range selector not $__rate_interval: {expr}")
         if isinstance(node, promql_parser.VectorSelector):
             matchers = {m.name: m for m in node.matchers.matchers}
             job = matchers.get("job")

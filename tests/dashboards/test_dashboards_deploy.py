@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
-from dashtools import DEPLOY
+
+from tests.dashboards.dashtools import DEPLOY
 
 COMPOSE = DEPLOY / "docker-compose.yml"
 
@@ -42,7 +43,8 @@ def test_compose_services() -> None:
     services = compose()["services"]
     assert {"grafana", "prometheus", "otel-collector", "alertmanager"} <= set(services)
     for name, service in services.items():
-        assert ":" in service["image"] and not service["image"].endswith(":latest"), name
+        assert ":" in service["image"], name
+        assert not service["image"].endswith(":latest"), name
         for dependency in service.get("depends_on", []):
             assert dependency in services, f"{name} depends on unknown {dependency}"
 

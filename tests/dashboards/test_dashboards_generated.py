@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dashtools import OUT
-
 from dashboards import generate
+from tests.dashboards.dashtools import OUT
 
 
 def test_committed_output_matches_the_generator(tmp_path: Path) -> None:

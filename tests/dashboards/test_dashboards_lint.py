@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 import pytest
-from dashtools import OUT
-from dashlint import lint_dashboard, lint_expr, metric_names, panels
+from dashboards.main_dashboard import CODE_GROUPS
 
 from dashboards import naming
-from dashboards.main_dashboard import CODE_GROUPS
+from tests.dashboards.dashlint import lint_dashboard, lint_expr, metric_names, panels
+from tests.dashboards.dashtools import OUT
 
 ROWS = (
     "Overview", "Failures by code", "Rate limits", "Server errors and timeouts",

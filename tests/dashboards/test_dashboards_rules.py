@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 import yaml
-from dashtools import DASHBOARDS, DOCS, OUT
-
-from dashboards import generate
 from dashboards.config import DEFAULT, fast
 from dashboards.naming import VARIANTS, names
+
+from dashboards import generate
+from tests.dashboards.dashtools import DASHBOARDS, DOCS, OUT
 
 UNIT_TESTS = sorted((DASHBOARDS / "tests").glob("*.yaml"))
 ALERTMANAGER = DASHBOARDS / "alertmanager.yml"
@@ -175,4 +175,5 @@ def test_tools_are_the_real_ones(promtool: str, amtool: str) -> None:
     assert "promtool" in run(promtool, "--version").stdout + run(promtool, "--version").stderr
     version = run(amtool, "--version")
     assert "amtool" in version.stdout + version.stderr
-    assert shutil.which("prometheus") and shutil.which("prometheus-alertmanager")
+    assert shutil.which("prometheus")
+    assert shutil.which("prometheus-alertmanager")
