@@ -26,10 +26,10 @@ from typing import Any
 import pytest
 import yaml
 from dashboards.config import fast
+from dashboards.generate import render, write
 from dashboards.main_dashboard import CODE_GROUPS
 from dashboards.naming import VARIANTS
 
-from dashboards import generate
 from tests.dashboards import promstack
 from tests.dashboards.dashlint import panels
 from tests.dashboards.dashtools import OUT, binary
@@ -81,8 +81,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     prometheus_bin = binary("prometheus")
     alertmanager_bin = binary("prometheus-alertmanager")
     workdir = tmp_path_factory.mktemp("e2e")
-    files = generate.render(fast(), with_dashboards=False)
-    generate.write(files, workdir / "rules")
+    files = render(fast(), with_dashboards=False)
+    write(files, workdir / "rules")
     rule_files = sorted((workdir / "rules" / "classic").glob("*.yaml"))
     with ExitStack() as stack:
         fault_server = stack.enter_context(run_fault_server(
@@ -155,7 +155,7 @@ def positive(result: list[Any]) -> list[Any]:
 def test_the_rules_loaded_into_prometheus(stack: Stack) -> None:
     expected = sum(
         len(group["rules"])
-        for name, text in generate.render(fast(), with_dashboards=False).items()
+        for name, text in render(fast(), with_dashboards=False).items()
         if name.startswith("classic/")
         for group in yaml.safe_load(text)["groups"]
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dashboards import generate
+from dashboards.generate import render, write
+
 from tests.dashboards.dashtools import OUT
 
 
 def test_committed_output_matches_the_generator(tmp_path: Path) -> None:
-    generate.write(generate.render(), tmp_path)
+    write(render(), tmp_path)
     fresh = {p.relative_to(tmp_path): p.read_text() for p in tmp_path.rglob("*") if p.is_file()}
     committed = {p.relative_to(OUT): p.read_text() for p in OUT.rglob("*") if p.is_file()}
     assert sorted(map(str, committed)) == sorted(map(str, fresh)), "files added or missing"
@@ -19,11 +20,11 @@ def test_committed_output_matches_the_generator(tmp_path: Path) -> None:
 
 
 def test_generation_is_deterministic() -> None:
-    assert generate.render() == generate.render()
+    assert render() == render()
 
 
 def test_variants_differ_only_in_metric_names() -> None:
-    files = generate.render()
+    files = render()
     classic = json.loads(files["classic/openai-errors.json"])
     nosuffix = json.loads(files["nosuffix/openai-errors.json"])
     assert classic["uid"] != nosuffix["uid"]

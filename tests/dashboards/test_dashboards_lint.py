@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from dashboards.main_dashboard import CODE_GROUPS
+from dashboards.naming import VARIANTS, names
 
-from dashboards import naming
 from tests.dashboards.dashlint import lint_dashboard, lint_expr, metric_names, panels
 from tests.dashboards.dashtools import OUT
 
@@ -24,13 +24,13 @@ def load(variant: str) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("variant", naming.VARIANTS)
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_every_panel_passes_the_lint(variant: str) -> None:
-    problems = lint_dashboard(load(variant), metric_names(naming.names(variant)))
+    problems = lint_dashboard(load(variant), metric_names(names(variant)))
     assert problems == []
 
 
-@pytest.mark.parametrize("variant", naming.VARIANTS)
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_rows_and_identity(variant: str) -> None:
     dashboard = load(variant)
     rows = [p["title"] for p in dashboard["panels"] if p["type"] == "row"]
@@ -81,10 +81,10 @@ def broken_copies(dashboard: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]
 @pytest.mark.parametrize("case", range(8))
 def test_the_lint_catches_each_broken_rule(case: int) -> None:
     name, broken = broken_copies(load("classic"))[case]
-    assert lint_dashboard(broken, metric_names(naming.names("classic"))), name
+    assert lint_dashboard(broken, metric_names(names("classic"))), name
 
 
 def test_a_clean_expression_has_no_problems() -> None:
-    known = metric_names(naming.names("classic"))
+    known = metric_names(names("classic"))
     expr = 'sum(rate(openai_client_attempts_total{job=~"$job"}[$__rate_interval]))'
     assert lint_expr(expr, known) == []

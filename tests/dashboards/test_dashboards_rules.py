@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 from dashboards.config import DEFAULT, fast
+from dashboards.generate import render, write
 from dashboards.naming import VARIANTS, names
 
-from dashboards import generate
 from tests.dashboards.dashtools import DASHBOARDS, DOCS, OUT
 
 UNIT_TESTS = sorted((DASHBOARDS / "tests").glob("*.yaml"))
@@ -39,7 +39,7 @@ def test_promtool_check_rules(promtool: str, variant: str) -> None:
 
 
 def test_promtool_check_rules_fast_profile(promtool: str, tmp_path: Path) -> None:
-    generate.write(generate.render(fast(), with_dashboards=False), tmp_path)
+    write(render(fast(), with_dashboards=False), tmp_path)
     result = run(promtool, "check", "rules", *map(str, tmp_path.glob("*/*.yaml")))
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -76,7 +76,7 @@ def test_unit_tests_fail_on_rules_that_never_fire(promtool: str, tmp_path: Path)
         DEFAULT, rate_limit_ratio=0.99, server_error_ratio=0.99, overloaded_ratio=0.99,
         timeout_ratio=0.99, background_failure_ratio=0.99, headroom_ratio=0.001,
     )
-    generate.write(generate.render(lax, with_dashboards=False), tmp_path / "rules")
+    write(render(lax, with_dashboards=False), tmp_path / "rules")
     source = DASHBOARDS / "tests" / "ratio_alerts_test.yaml"
     copy = tmp_path / source.name
     copy.write_text(source.read_text().replace("../out/classic/", f"{tmp_path}/rules/classic/"))

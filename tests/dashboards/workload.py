@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -146,10 +146,8 @@ def quota_exhausted_loop(base_url: str, every_s: float = 0.25) -> Iterator[None]
 
     def loop() -> None:
         while not stop.is_set():
-            try:
+            with suppress(openai.RateLimitError):
                 _chat(quota)
-            except openai.RateLimitError:
-                pass
             stop.wait(every_s)
 
     thread = threading.Thread(target=loop, name="quota-exhausted-loop", daemon=True)
