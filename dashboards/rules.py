@@ -167,9 +167,12 @@ def _headroom_alert(r: _Rules) -> Rule:
     labels = f"{r.by}, {naming.MODEL}, {naming.RATELIMIT_KIND}"
     remaining = selector(r.n.ratelimit_remaining, c.selector)
     limit = selector(r.n.ratelimit_limit, c.selector)
+    # The gauges keep their last value when calls stop: only alert while calls go out.
+    traffic = r.sum_rate(r.attempts(), c.rate_window)
     return r.alert(
         "OpenAIRateLimitHeadroomLow",
-        f"min by ({labels}) (\n  {remaining}\n/\n  ({limit} > 0)\n)\n< {c.headroom_ratio:g}",
+        f"min by ({labels}) (\n  {remaining}\n/\n  ({limit} > 0)\n)\n< {c.headroom_ratio:g}\n"
+        f"and on ({r.by})\n  {traffic} > 0",
         c.headroom_for, c.severity_warning,
         "{{ $labels.job }} is close to its OpenAI {{ $labels.openai_ratelimit_kind }} "
         "limit for {{ $labels.gen_ai_request_model }}",

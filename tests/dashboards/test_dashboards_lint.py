@@ -88,3 +88,15 @@ def test_a_clean_expression_has_no_problems() -> None:
     known = metric_names(names("classic"))
     expr = 'sum(rate(openai_client_attempts_total{job=~"$job"}[$__rate_interval]))'
     assert lint_expr(expr, known) == []
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_json_decodes_into_the_grafana_schema_models(variant: str) -> None:
+    from grafana_foundation_sdk.models.dashboard import Dashboard
+
+    model = Dashboard.from_json(load(variant))
+    assert model.uid == load(variant)["uid"]
+    kinds = {getattr(p, "type_val", None) or p.type for p in model.panels}
+    assert kinds == {"row", "stat", "timeseries", "bargauge", "table"}
+    assert model.templating.list_val is not None
+    assert [v.name for v in model.templating.list_val][:1] == ["datasource"]
