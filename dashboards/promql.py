@@ -1,8 +1,8 @@
-"""Small PromQL builders shared by the dashboard and the rules, so both spell queries alike."""
+"""Small PromQL builders shared by the dashboard and the rules, so both spell selectors alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 
 def selector(metric: str, *matchers: str) -> str:
@@ -14,17 +14,3 @@ def selector(metric: str, *matchers: str) -> str:
 def codes(values: Iterable[str]) -> str:
     """A regex matching exactly these error codes."""
     return "|".join(values)
-
-
-def by(labels: Sequence[str]) -> str:
-    return f"by ({', '.join(labels)})" if labels else ""
-
-
-def sum_rate(series: str, window: str, labels: Sequence[str] = ()) -> str:
-    grouping = by(labels)
-    head = f"sum {grouping} " if grouping else "sum "
-    return f"{head}(rate({series}[{window}]))"
-
-
-def ratio(numerator: str, denominator: str) -> str:
-    return f"(\n  {numerator}\n/\n  {denominator}\n)"
