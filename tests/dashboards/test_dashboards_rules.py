@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 import subprocess
@@ -177,3 +178,27 @@ def test_tools_are_the_real_ones(promtool: str, amtool: str) -> None:
     assert "amtool" in version.stdout + version.stderr
     assert shutil.which("prometheus")
     assert shutil.which("prometheus-alertmanager")
+
+
+def test_a_custom_selector_reaches_every_rule_and_panel(promtool: str, tmp_path: Path) -> None:
+    """One config change puts a matcher into every rule and every panel query."""
+    custom = dataclasses.replace(DEFAULT, selector='env="prod"', group_by=("job", "env"))
+    files = render(custom)
+    write(files, tmp_path)
+    result = run(promtool, "check", "rules", *map(str, tmp_path.glob("*/*.yaml")))
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name, text in files.items():
+        if name.endswith("prometheus_alerts.yaml"):
+            for rule in yaml.safe_load(text)["groups"][0]["rules"]:
+                assert 'env="prod"' in rule["expr"] or ":" in rule["expr"], rule["alert"]
+                assert "by (job, env" in rule["expr"] or ":" in rule["expr"], rule["alert"]
+        if name.endswith("prometheus_rules.yaml"):
+            for rule in yaml.safe_load(text)["groups"][0]["rules"]:
+                assert 'env="prod"' in rule["expr"], rule["record"]
+                assert "sum by (job, env)" in rule["expr"], rule["record"]
+                assert rule["record"].startswith("job_env:"), rule["record"]
+        if name.endswith(".json"):
+            dashboard = json.loads(text)
+            for panel in dashboard["panels"]:
+                for target in panel.get("targets", []):
+                    assert 'env="prod"' in target["expr"], panel["title"]
