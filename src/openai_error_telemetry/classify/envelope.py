@@ -8,6 +8,7 @@ Shapes seen in the wild, all reduced to one ``ErrorFields``::
     Azure API Management               {"statusCode": 429, "message": "..."}
     Gemini (OpenAI-compatible)         [{"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
                                                    "details": [{"retryDelay": "37s"}]}}]
+                                       {"error": {"code": 400, "message": "<the above as JSON>"}}
     Anthropic (OpenAI-compatible)      {"type": "error", "error": {"type": "overloaded_error"}}
     OpenRouter, llama.cpp              {"error": {"code": 429, "message", "metadata": {...}}}
     Mistral, vLLM                      {"object": "error", "message", "type", "code": 400}
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
 __all__ = ["ErrorFields", "fields_from_body", "fields_from_object"]
 
@@ -41,6 +42,7 @@ class ErrorFields(NamedTuple):
     body_status: Optional[int] = None
     inner_code: Optional[str] = None
     retry_delay: Optional[float] = None
+    reason: Optional[str] = None
 
 
 EMPTY = ErrorFields()
@@ -90,8 +92,55 @@ def _retry_delay(details: object) -> Optional[float]:
     return None
 
 
+def _reason(details: object) -> Optional[str]:
+    """Google's ``ErrorInfo.reason`` (``API_KEY_INVALID``), or a legacy ``errors[].reason``."""
+    if not isinstance(details, list):
+        return None
+    for item in details[:8]:
+        if isinstance(item, Mapping) and isinstance(item.get("reason"), str):
+            return _token(item.get("reason"))
+    return None
+
+
 def _message(value: object) -> Optional[str]:
     return value[:_MAX_MESSAGE] if isinstance(value, str) and value else None
+
+
+def _stringified(raw: object, depth: int) -> Optional[ErrorFields]:
+    """An upstream error a gateway put into ``message`` as JSON text, if that is what it is.
+
+    Gemini's OpenAI-compatible layer answers ``{"error": {"code": 400, "status": "Bad
+    Request", "message": "{\"error\": {... \"status\": \"INVALID_ARGUMENT\" ...}}"}}``;
+    the structured fields that say why are only inside the string.
+    """
+    if depth >= _MAX_DEPTH or not isinstance(raw, str) or not raw:
+        return None
+    if raw[0] not in "{[" and not raw[0].isspace():
+        return None  # the usual case, a sentence: decided without copying it
+    text = raw.strip()
+    if text[:1] not in ("{", "[") or len(text) > _MAX_PARSE:
+        return None
+    try:
+        decoded = json.loads(text)
+    except Exception:
+        return None
+    if isinstance(decoded, list):
+        decoded = next((item for item in decoded[:4] if isinstance(item, Mapping)), None)
+    if not isinstance(decoded, Mapping):
+        return None
+    found = _from_mapping(decoded, depth + 1)
+    return found if found != EMPTY else None
+
+
+def _under(outer: ErrorFields, inner: Optional[ErrorFields]) -> ErrorFields:
+    """The inner (upstream) fields, with the outer ones filling what the inner lack."""
+    if inner is None:
+        return outer
+    merged: dict[str, Any] = {
+        name: mine if mine is not None else theirs
+        for name, mine, theirs in zip(ErrorFields._fields, inner, outer)
+    }
+    return ErrorFields(**merged)
 
 
 def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
@@ -108,7 +157,7 @@ def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
     innererror = error.get("innererror")
     inner_code = _token(innererror.get("code")) if isinstance(innererror, Mapping) else None
     message = _message(error.get("message")) or _message(error.get("detail"))
-    return ErrorFields(
+    outer = ErrorFields(
         code=_token(raw_code),
         type=_token(error.get("type")),
         message=message,
@@ -118,7 +167,9 @@ def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
         body_status=_status(raw_code) or _status(status_value),
         inner_code=inner_code,
         retry_delay=_retry_delay(error.get("details")),
+        reason=_reason(error.get("details")) or _reason(error.get("errors")),
     )
+    return _under(outer, _stringified(error.get("message"), depth))
 
 
 def _from_text(text: str) -> ErrorFields:

@@ -1,10 +1,10 @@
 """The decision: from an HTTP status and the error fields to one code.
 
 Structured fields decide first, in this order: ``error.code``, ``error.type``,
-Azure's ``innererror.code``, Google's ``status`` word; then the HTTP status (or a
-status found inside the body); words in the message only refine a status-only answer
-or, with nothing else to go on, decide. Every table is data, keyed by lower-case
-tokens, so adding a provider's vocabulary is one line.
+Azure's ``innererror.code``, Google's ``ErrorInfo.reason``, Google's ``status`` word;
+then the HTTP status (or a status found inside the body); words in the message only
+refine a status-only answer or, with nothing else to go on, decide. Every table is
+data, keyed by lower-case tokens, so adding a provider's vocabulary is one line.
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ TOKEN_CODES: dict[str, C] = {
     "account_deactivated": C.AUTH_ERROR,
     "invalid_grant": C.AUTH_ERROR,
     "invalid_subject_token": C.AUTH_ERROR,
+    "api_key_invalid": C.AUTH_ERROR,  # Google ErrorInfo.reason, sent with a 400
     "permission_denied": C.PERMISSION_DENIED,
     "permission_error": C.PERMISSION_DENIED,
     "insufficient_permissions": C.PERMISSION_DENIED,
@@ -108,6 +109,7 @@ TOKEN_CODES: dict[str, C] = {
     "context_length_exceeded": C.CONTEXT_LENGTH_EXCEEDED,
     "context_window_exceeded": C.CONTEXT_LENGTH_EXCEEDED,
     "context_length_error": C.CONTEXT_LENGTH_EXCEEDED,
+    "exceed_context_size_error": C.CONTEXT_LENGTH_EXCEEDED,  # llama.cpp server, 400 (once 500)
     # content filters and policies
     "content_filter": C.CONTENT_FILTERED,
     "content_filtered": C.CONTENT_FILTERED,
@@ -123,7 +125,6 @@ TOKEN_CODES: dict[str, C] = {
     "invalid_value": C.INVALID_REQUEST,
     "invalid_type": C.INVALID_REQUEST,
     "invalid_prompt": C.INVALID_REQUEST,
-    "invalid_argument": C.INVALID_REQUEST,
     "unsupported_parameter": C.INVALID_REQUEST,
     "unsupported_value": C.INVALID_REQUEST,
     "missing_required_parameter": C.INVALID_REQUEST,
@@ -153,6 +154,8 @@ WEAK_TOKENS: dict[str, C] = {
     "invalid_request": C.INVALID_REQUEST,
     "bad_request": C.INVALID_REQUEST,
     "badrequesterror": C.INVALID_REQUEST,
+    # Google's generic 400: it carries context-window and safety refusals too.
+    "invalid_argument": C.INVALID_REQUEST,
     "api_error": C.SERVER_ERROR,
 }
 
@@ -194,12 +197,13 @@ STATUS_CODES: dict[int, C] = {
 _WORDS: tuple[tuple[C, tuple[str, ...]], ...] = (
     (C.QUOTA_EXHAUSTED, (
         "insufficient_quota", "exceeded your current quota", "insufficient balance",
-        "insufficient credits", "credit balance", "out of credits", "billing",
-        "spend limit", "payment required",
+        "insufficient credits", "credit balance", "out of credits", "billing details",
+        "spend limit", "spending limit", "used all available credits", "payment required",
     )),
     (C.CONTEXT_LENGTH_EXCEEDED, (
         "context length", "context_length", "context window", "maximum context",
         "prompt is too long", "too many tokens", "input is too long", "reduce the length",
+        "input token count",
     )),
     (C.CONTENT_FILTERED, (
         "content filter", "content_filter", "content management policy", "content policy",
@@ -223,8 +227,10 @@ _REFINABLE: dict[C, frozenset[C]] = {
     C.PERMISSION_DENIED: frozenset({C.CONTENT_FILTERED}),
 }
 
-_KIND_WORDS = (("tokens", ("tokens per min", "(tpm)", "tokens per day")),
-               ("requests", ("requests per min", "(rpm)", "requests per day", "(rpd)")))
+# Azure API Management says "exceeded token rate limit" or "exceeded call rate limit".
+_KIND_WORDS = (("tokens", ("tokens per min", "(tpm)", "tokens per day", "token rate limit")),
+               ("requests", ("requests per min", "(rpm)", "requests per day", "(rpd)",
+                             "call rate limit")))
 
 
 def _token_code(token: Optional[str]) -> Optional[C]:
@@ -234,6 +240,8 @@ def _token_code(token: Optional[str]) -> Optional[C]:
     hit = TOKEN_CODES.get(key)
     if hit is not None:
         return hit
+    if key in WEAK_TOKENS:
+        return None  # "invalid_request_error" is generic: the status or the message says more
     for suffix, code in _SUFFIXES:
         if key.endswith(suffix):
             return code
@@ -262,7 +270,7 @@ def status_code_of(status: Optional[int], fields: ErrorFields) -> Optional[int]:
 
 def decide(status: Optional[int], fields: ErrorFields) -> C:
     """The code for an HTTP status (or None) and the error fields found with it."""
-    for token in (fields.code, fields.type, fields.inner_code, fields.status_word):
+    for token in (fields.code, fields.type, fields.inner_code, fields.reason, fields.status_word):
         hit = _token_code(token)
         if hit is not None:
             return hit
@@ -275,7 +283,7 @@ def decide(status: Optional[int], fields: ErrorFields) -> C:
         if refinable is not None:
             return _words(fields.message, refinable) or by_status
         return by_status
-    for token in (fields.code, fields.type):
+    for token in (fields.code, fields.type, fields.status_word):
         weak = WEAK_TOKENS.get(token.lower()) if token else None
         if weak is not None:
             return _words(fields.message, _REFINABLE.get(weak, frozenset())) or weak
