@@ -63,3 +63,9 @@ clean:
 .PHONY: dashboards
 dashboards: venv
 	$(BIN)/python -m dashboards
+
+# Per-call overhead of the instrumentation and the time the retry guard saves (not timed tests).
+.PHONY: bench
+bench: venv
+	$(BIN)/python benchmarks/overhead.py
+	$(BIN)/python benchmarks/retry_guard.py

@@ -9,6 +9,8 @@ import pytest
 
 from tests.fault_server import FaultServerProcess
 
+pytestmark = pytest.mark.integration
+
 MESSAGES: list[Any] = [{"role": "user", "content": "a prompt the server must not echo"}]
 
 
@@ -106,5 +108,8 @@ def test_stats_tally_and_reset(fault_server: FaultServerProcess, client: openai.
     assert stats["by_source"] == {"none": 1, "header": 1}
     assert stats["by_endpoint_fault_status"] == {"models.list none 200": 1,
                                                  "models.list server_error 500": 1}
+    with pytest.raises(openai.NotFoundError):
+        client.responses.retrieve("resp_never_made")
+    assert fault_server.stats()["by_endpoint_fault_status"]["responses.retrieve none 404"] == 1
     fault_server.reset()
     assert fault_server.stats()["requests"] == 0

@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional
 from aiohttp import web
 
 from . import payloads, wire
+from .config import ServerConfig
 from .control import (
     FAULT_HEADER,
     FAULT_KEY_HEADER,
@@ -46,29 +47,9 @@ from .faults import (
 )
 from .jobs import COMPLETED, Job, JobStore, Outcome
 from .ratelimiter import RateLimiter, Verdict, go_duration, retry_after_headers
-from .scenario import NO_FAULTS, Scenario
 from .tally import Tally
 
 DEFAULT_MODEL = "gpt-4o-mini"
-
-
-@dataclass(frozen=True)
-class ServerConfig:
-    """Everything the command line can set."""
-
-    scenario: Scenario = NO_FAULTS
-    rpm: Optional[int] = None
-    tpm: Optional[int] = None
-    burst_seconds: float = 60.0
-    words: int = 8
-    chunk_delay: float = 0.0
-    timeout_delay: float = 30.0
-    retry_after: float = 1.0
-    queued_s: float = 0.2
-    run_s: float = 0.5
-    max_jobs: int = 10_000
-    embedding_dimensions: int = 16
-    seed: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +107,7 @@ class FaultServer:
         self.jobs = JobStore(config.max_jobs)
         self.tally = Tally()
         self.countdown = Countdown()
+        self._in_flight: set[asyncio.Task[Any]] = set()
 
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=32 * 1024 * 1024)
@@ -139,12 +121,28 @@ class FaultServer:
         app.router.add_post("/_fault/reset", self._reset)
         app.router.add_get("/_fault/faults", self._faults)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
+        app.on_shutdown.append(self._cancel_in_flight)
         return app
+
+    async def _cancel_in_flight(self, app: web.Application) -> None:
+        """On shutdown, stop answers still running (a ``timeout`` fault sleeping 30 s)."""
+        for task in list(self._in_flight):
+            task.cancel()
 
     # -- the pipeline -------------------------------------------------------------------
 
     async def _serve(self, request: web.Request, endpoint: str, answer: Answer,
                      prompt_field: Optional[str] = None) -> web.StreamResponse:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            return await self._pipeline(request, endpoint, answer, prompt_field)
+        finally:
+            self._in_flight.discard(task)
+
+    async def _pipeline(self, request: web.Request, endpoint: str, answer: Answer,
+                        prompt_field: Optional[str]) -> web.StreamResponse:
         try:
             call = await self._call(request, endpoint, prompt_field)
         except BadRequest as exc:
@@ -168,9 +166,19 @@ class FaultServer:
                                else "rate_limited_tokens"]
                 self.tally.record(endpoint, fault.name, "429", "limiter")
                 return self._rate_limited(call, fault, verdict)
-            self.tally.record(endpoint, "none", "200", "none")
-            return await answer(call, None)
+            return await self._answer_counted(call, answer, None, "none", "none")
         return await self._deliver(call, planned, answer)
+
+    async def _answer_counted(self, call: Call, answer: Answer, planned: Optional[Planned],
+                              fault: str, source: str) -> web.StreamResponse:
+        """Answer and count it with the status it got (200 if the client left first)."""
+        status = "200"
+        try:
+            response = await answer(call, planned)
+            status = str(response.status)
+            return response
+        finally:
+            self.tally.record(call.endpoint, fault, status, source)
 
     async def _call(self, request: web.Request, endpoint: str,
                     prompt_field: Optional[str]) -> Call:
@@ -255,12 +263,11 @@ class FaultServer:
             self.tally.record(endpoint, fault.name, "reset", source)
             wire.reset_connection(call.request)
             return web.Response(status=500)
-        self.tally.record(endpoint, fault.name, "200", source)
         if fault.kind == TIMEOUT:
             delay = _number(arg_or_param(spec, fault, str(self.config.timeout_delay)), "delay")
-            await asyncio.sleep(delay)
-            return await answer(call, None)
-        return await answer(call, planned)
+            return await self._answer_counted(call, _after(delay, answer), None, fault.name,
+                                              source)
+        return await self._answer_counted(call, answer, planned, fault.name, source)
 
     # -- error answers ------------------------------------------------------------------
 
@@ -387,7 +394,8 @@ class FaultServer:
     # -- control routes -----------------------------------------------------------------
 
     async def _stats(self, request: web.Request) -> web.Response:
-        data = {**self.tally.snapshot(), "responses_stored": len(self.jobs),
+        data = {**self.tally.snapshot(), "in_flight": len(self._in_flight),
+                "responses_stored": len(self.jobs),
                 "uptime_s": round(self.clock() - self.started, 3)}
         return web.json_response(data)
 
@@ -434,6 +442,16 @@ class FaultServer:
                 frames = [*frames[:after], _error_frame(code, after, responses)]
         return await wire.stream_frames(call.request, call.headers(), frames,
                                         cut_after=cut_after, delay=self.config.chunk_delay)
+
+
+def _after(delay: float, answer: Answer) -> Answer:
+    """The same answer, ``delay`` seconds late."""
+
+    async def late(call: Call, planned: Optional[Planned]) -> web.StreamResponse:
+        await asyncio.sleep(delay)
+        return await answer(call, planned)
+
+    return late
 
 
 def _number(text: str, name: str) -> float:
