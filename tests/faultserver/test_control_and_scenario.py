@@ -181,3 +181,10 @@ def test_times_fires_exactly_n_times(times: int, requests: int) -> None:
     spec = parse_fault_spec(f"server_error;times={times}")
     fired = [countdown.fire(spec, "k") for _ in range(requests)]
     assert fired == [True] * min(times, requests) + [False] * max(requests - times, 0)
+
+
+def test_scenario_fault_parameters_are_checked_at_load() -> None:
+    with pytest.raises(ScenarioError, match="delay"):
+        scenario_from_flags(["timeout=soon:0.1"])
+    with pytest.raises(ScenarioError, match="reason must be"):
+        scenario_from_flags(["background_incomplete=bored:0.1"])

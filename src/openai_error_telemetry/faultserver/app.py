@@ -33,7 +33,6 @@ from .faults import (
     DEFAULT_EVENTS_BEFORE_FAULT,
     FAULTS,
     HTTP,
-    INCOMPLETE_REASONS,
     PROMPT_PARAM,
     RESET,
     STREAM_CUT,
@@ -41,9 +40,11 @@ from .faults import (
     TIMEOUT,
     Fault,
     arg_or_param,
+    checked,
     coded_error,
     error_body,
     lookup,
+    number_arg,
 )
 from .jobs import COMPLETED, Job, JobStore, Outcome
 from .ratelimiter import RateLimiter, Verdict, go_duration, retry_after_headers
@@ -217,8 +218,7 @@ class FaultServer:
         text = call.request.headers.get(FAULT_HEADER)
         if text is not None and text.strip():
             spec = parse_fault_spec(text)
-            fault = lookup(spec)
-            self._check_args(fault, spec)
+            fault = checked(spec)
             if not _applies(fault, spec, call):
                 raise FaultSpecError(
                     f"{spec.name!r} does not apply to {call.request.method} "
@@ -232,19 +232,6 @@ class FaultServer:
         if not _applies(fault, spec_or_none, call):
             return None
         return Planned(fault, spec_or_none, "scenario")
-
-    def _check_args(self, fault: Fault, spec: FaultSpec) -> None:
-        """Reject bad numbers now, as a 400, rather than mid-answer."""
-        for key in ("delay", "after", "retry_after", "queued", "run"):
-            spec.number(key, 0.0)
-        if fault.name == "timeout" and spec.arg is not None:
-            _number(spec.arg, "delay")
-        if fault.name == "stream_cut" and spec.arg is not None:
-            _number(spec.arg, "after")
-        if fault.name == "background_incomplete":
-            reason = arg_or_param(spec, fault, "max_output_tokens")
-            if reason not in INCOMPLETE_REASONS:
-                raise FaultSpecError(f"reason must be one of {', '.join(INCOMPLETE_REASONS)}")
 
     async def _deliver(self, call: Call, planned: Planned, answer: Answer) -> web.StreamResponse:
         fault, spec = planned.fault, planned.spec
@@ -262,9 +249,10 @@ class FaultServer:
         if fault.kind == RESET:
             self.tally.record(endpoint, fault.name, "reset", source)
             wire.reset_connection(call.request)
-            return web.Response(status=500)
+            return web.Response(status=500)  # never sent: the connection is gone
         if fault.kind == TIMEOUT:
-            delay = _number(arg_or_param(spec, fault, str(self.config.timeout_delay)), "delay")
+            default_delay = str(self.config.timeout_delay)
+            delay = number_arg(arg_or_param(spec, fault, default_delay), "delay")
             return await self._answer_counted(call, _after(delay, answer), None, fault.name,
                                               source)
         return await self._answer_counted(call, answer, planned, fault.name, source)
@@ -434,8 +422,8 @@ class FaultServer:
         if planned is not None and planned.fault.kind in (STREAM_CUT, STREAM_ERROR):
             after = int(planned.spec.number("after", DEFAULT_EVENTS_BEFORE_FAULT))
             if planned.fault.kind == STREAM_CUT:
-                after = int(_number(arg_or_param(planned.spec, planned.fault, str(after)),
-                                    "after"))
+                after = int(number_arg(arg_or_param(planned.spec, planned.fault, str(after)),
+                                       "after"))
                 cut_after = min(after, len(frames))
             else:
                 code = arg_or_param(planned.spec, planned.fault, "server_error")
@@ -452,16 +440,6 @@ def _after(delay: float, answer: Answer) -> Answer:
         return await answer(call, planned)
 
     return late
-
-
-def _number(text: str, name: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise FaultSpecError(f"{name}={text!r} is not a number") from None
-    if not 0 <= value < float("inf"):
-        raise FaultSpecError(f"{name}={text!r} must be a finite number >= 0")
-    return value
 
 
 def _applies(fault: Fault, spec: FaultSpec, call: Call) -> bool:
