@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # The openai majors the tests run against, each in its own virtualenv.
 OPENAI_MAJORS ?= 1 2 3
-EXTRAS ?= test,demo
+EXTRAS ?= test,demo,dashboards
 
 .PHONY: demo test lint typecheck unit matrix system-deps venv clean
 
@@ -58,6 +58,11 @@ system-deps:
 
 clean:
 	rm -rf $(VENV) .venv-openai* .pytest_cache .mypy_cache .ruff_cache
+
+# Regenerate the Grafana dashboards and Prometheus rules under dashboards/out/.
+.PHONY: dashboards
+dashboards: venv
+	$(BIN)/python -m dashboards
 
 # Per-call overhead of the instrumentation and the time the retry guard saves (not timed tests).
 .PHONY: bench
