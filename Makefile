@@ -22,7 +22,7 @@ demo: venv
 test: system-deps lint typecheck matrix
 
 lint: venv
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks dashboards
 
 typecheck: venv
 	$(BIN)/mypy
