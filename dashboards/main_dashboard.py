@@ -217,16 +217,17 @@ def _rate_limits(o: _Ops) -> dash_builders.Row:
     return (
         dash_builders.Row("Rate limits")
         .with_panel(timeseries_panel(
-            20, "429 attempts: rate limit vs quota",
+            20, "429 attempts: requests vs tokens vs quota",
             "HTTP attempts answered 429 per second, split into rate_limited (slow down, it "
-            "heals) and quota_exhausted (billing, it does not), and whether the SDK retried.",
+            "heals) by the limit that ran out (requests or tokens) and quota_exhausted "
+            "(billing, it does not), and whether the SDK retried.",
             "reqps",
             [Query(
                 o.rate(
                     o.m(n.attempts, f'{naming.STATUS_CODE}="429"'),
-                    f"{ERROR_TYPE}, {naming.WILL_RETRY}",
+                    f"{ERROR_TYPE}, {kind}, {naming.WILL_RETRY}",
                 ),
-                "{{error_type}} retried={{openai_retry_will_retry}}",
+                "{{error_type}} {{openai_ratelimit_kind}} retried={{openai_retry_will_retry}}",
             )],
             stacked=True,
         ))

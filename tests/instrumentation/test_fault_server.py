@@ -142,6 +142,22 @@ def test_quota_and_rate_limit_are_split_on_spans_metrics_and_logs(telemetry, sdk
         "quota_exhausted", "rate_limited"]
 
 
+def test_rate_limited_attempts_say_which_limit_ran_out(telemetry, sdk):
+    single = sdk.with_options(max_retries=0)
+    for fault in ("rate_limited", "rate_limited_tokens", "rate_limited_tokens", "quota_exhausted"):
+        with pytest.raises(openai.RateLimitError):
+            single.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES,
+                                           extra_headers={"x-fault": fault})
+    assert telemetry.total("openai.client.attempts", error__type="rate_limited",
+                           openai__ratelimit__kind="requests") == 1
+    assert telemetry.total("openai.client.attempts", error__type="rate_limited",
+                           openai__ratelimit__kind="tokens") == 2
+    quota = [p for p in telemetry.points("openai.client.attempts")
+             if p.attributes.get("error.type") == "quota_exhausted"]
+    assert quota
+    assert all("openai.ratelimit.kind" not in p.attributes for p in quota)
+
+
 def test_retry_guard_stops_at_the_first_quota_attempt(guarded_telemetry, sdk, key,
                                                       fault_server):
     with pytest.raises(openai.RateLimitError) as caught:

@@ -213,6 +213,9 @@ class Operation:
         failure = attempt.classification
         if failure is not None:
             attributes[semconv.ERROR_TYPE] = failure.code.value
+            if failure.rate_limit_kind is not None:
+                # requests vs tokens: two values, only on rate-limited attempts
+                attributes[semconv.OPENAI_RATELIMIT_KIND] = failure.rate_limit_kind
         attributes[semconv.OPENAI_RETRY_WILL_RETRY] = will_retry
         self.rt.instruments.attempts.add(1, attributes)
         span = attempt.span
