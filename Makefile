@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # The openai majors the tests run against, each in its own virtualenv.
 OPENAI_MAJORS ?= 1 2 3
-EXTRAS ?= test
+EXTRAS ?= test,demo
 
 .PHONY: demo test lint typecheck unit matrix system-deps venv clean
 

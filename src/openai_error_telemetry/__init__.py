@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         is_retryable,
     )
     from .errors import ClassifiedError, raise_for_response, raise_for_stream_event
+    from .instrumentation import OpenAIErrorTelemetryInstrumentor, instrument, uninstrument
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,9 @@ _LAZY = {
     "ClassifiedError": ".errors",
     "raise_for_response": ".errors",
     "raise_for_stream_event": ".errors",
+    "instrument": ".instrumentation",
+    "uninstrument": ".instrumentation",
+    "OpenAIErrorTelemetryInstrumentor": ".instrumentation",
 }
 
 __all__ = [
@@ -45,15 +49,18 @@ __all__ = [
     "ClassifiedError",
     "CodeInfo",
     "ErrorCode",
+    "OpenAIErrorTelemetryInstrumentor",
     "classify",
     "classify_batch_line",
     "classify_exception",
     "classify_http",
     "classify_response",
     "classify_stream_event",
+    "instrument",
     "is_retryable",
     "raise_for_response",
     "raise_for_stream_event",
+    "uninstrument",
 ]
 
 

@@ -17,6 +17,7 @@ from typing import Optional
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "classify": (".cli_classify", "classify failures read as JSON Lines on stdin"),
     "codes": (".cli_codes", "print the table of error codes"),
+    "fault-server": (".faultserver.cli", "run the fault-injecting OpenAI-compatible server"),
 }
 
 

@@ -1,0 +1,91 @@
+"""Putting bytes on the wire: JSON answers, SSE frames, resets, half-sent bodies.
+
+The low-level moves the faults need (a TCP reset, a stream that stops mid-way) live here
+so the routes read as what they answer, not how the socket is handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import struct
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional
+
+from aiohttp import web
+
+_LINGER_RESET = struct.pack("ii", 1, 0)
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
+def json_answer(data: Any, status: int, headers: Mapping[str, str]) -> web.Response:
+    return web.Response(text=dumps(data), status=status, headers=headers,
+                        content_type="application/json")
+
+
+def html_answer(page: str, status: int, headers: Mapping[str, str]) -> web.Response:
+    return web.Response(text=page, status=status, headers=headers, content_type="text/html")
+
+
+def sse_data(data: Any) -> bytes:
+    """A chat-completions frame: ``data: {...}``."""
+    return f"data: {dumps(data)}\n\n".encode()
+
+
+def sse_event(event: Mapping[str, Any]) -> bytes:
+    """A Responses frame: ``event: <type>`` then ``data: {...}``."""
+    return f"event: {event['type']}\ndata: {dumps(event)}\n\n".encode()
+
+
+SSE_DONE = b"data: [DONE]\n\n"
+
+
+def reset_connection(request: web.BaseRequest) -> None:
+    """Close with a TCP RST (SO_LINGER 0), so the client sees a reset, not a clean close."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+    transport.abort()
+
+
+async def stream_frames(request: web.BaseRequest, headers: Mapping[str, str],
+                        frames: Sequence[bytes], *, cut_after: Optional[int] = None,
+                        delay: float = 0.0) -> web.StreamResponse:
+    """Send SSE frames; with ``cut_after`` reset the connection after that many frames."""
+    response = web.StreamResponse(status=200, headers=headers)
+    response.content_type = "text/event-stream"
+    response.headers["cache-control"] = "no-cache"
+    await response.prepare(request)
+    for index, frame in enumerate(frames):
+        if cut_after is not None and index >= cut_after:
+            break
+        if delay and index:
+            await asyncio.sleep(delay)
+        await response.write(frame)
+    if cut_after is not None:
+        reset_connection(request)
+        return response
+    await response.write_eof()
+    return response
+
+
+async def truncated_body(request: web.BaseRequest, data: Any,
+                         headers: Mapping[str, str]) -> web.StreamResponse:
+    """Promise the whole JSON body by Content-Length, send half, then reset."""
+    body = dumps(data).encode()
+    response = web.StreamResponse(status=200, headers=headers)
+    response.content_type = "application/json"
+    response.content_length = len(body)
+    await response.prepare(request)
+    await response.write(body[: len(body) // 2])
+    reset_connection(request)
+    return response

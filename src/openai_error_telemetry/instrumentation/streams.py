@@ -1,0 +1,189 @@
+"""Stream proxies: the operation span lives until the stream is done with.
+
+A stream ends in one of four ways and each ends the span once: exhausted (OK, or
+failed if an ``error`` / ``response.failed`` event came or a Responses stream stopped
+without a terminal event), raised (failed, transport drops are ``stream_interrupted``),
+closed early, or abandoned and garbage collected (OK, with the outcome recorded).
+The proxies behave like the SDK's ``Stream`` / ``AsyncStream`` in every other respect.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import wrapt
+
+from ..classify import classify_stream_event
+from .guard import report
+from .operation import Operation, stream_interrupted
+
+_FAILURE_EVENTS = frozenset({"error", "response.failed", "response.incomplete"})
+_TERMINAL_EVENTS = frozenset(
+    {"response.completed", "response.failed", "response.incomplete", "response.cancelled", "error"}
+)
+
+OUTCOME_COMPLETED = "completed"
+OUTCOME_FAILED = "failed"
+OUTCOME_CLOSED = "closed"
+OUTCOME_ABANDONED = "abandoned"
+
+
+class StreamWatcher:
+    """What the proxies report to; shared by the sync and async versions."""
+
+    __slots__ = ("done", "op", "responses_events", "seen_first", "terminal")
+
+    def __init__(self, op: Operation) -> None:
+        self.op = op
+        self.seen_first = False
+        self.responses_events = False
+        self.terminal = False
+        self.done = False
+
+    def item(self, item: Any) -> None:
+        op = self.op
+        if not self.seen_first:
+            self.seen_first = True
+            op.first_chunk()
+        kind = getattr(item, "type", None)
+        if isinstance(kind, str) and kind.startswith(("response.", "error")):
+            self._responses_event(kind, item)
+        elif getattr(item, "usage", None) is not None or op.response_model is None:
+            op.observe_model(item)
+
+    def _responses_event(self, kind: str, item: Any) -> None:
+        self.responses_events = True
+        op = self.op
+        if kind in _TERMINAL_EVENTS:
+            self.terminal = True
+        response = getattr(item, "response", None)
+        if response is not None and (kind in _TERMINAL_EVENTS or op.response_model is None):
+            op.observe_model(response)
+        if kind in _FAILURE_EVENTS:
+            failure = classify_stream_event(item)
+            if failure is not None:
+                op.stream_failed(failure)
+
+    def exhausted(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        if self.responses_events and not self.terminal:
+            self.op.stream_failed(stream_interrupted())
+        outcome = OUTCOME_FAILED if self.op.failure is not None else OUTCOME_COMPLETED
+        self.op.end(outcome)
+
+    def raised(self, error: BaseException) -> None:
+        if self.done:
+            return
+        self.done = True
+        self.op.raised(error, after_response=True)
+
+    def stopped(self, outcome: str) -> None:
+        if self.done:
+            return
+        self.done = True
+        self.op.end(outcome)
+
+
+def _guarded(hook: str, call: Any, *args: Any) -> None:
+    try:
+        call(*args)
+    except Exception as error:  # never let our bookkeeping break the user's stream
+        report(hook, error)
+
+
+class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
+    """Proxy of ``openai.Stream`` that ends the operation span with the stream."""
+
+    def __init__(self, wrapped: Any, watcher: StreamWatcher) -> None:
+        super().__init__(wrapped)
+        self._self_watcher = watcher
+
+    def __iter__(self) -> TracedStream:
+        return self
+
+    def __next__(self) -> Any:
+        watcher = self._self_watcher
+        try:
+            item = self.__wrapped__.__next__()
+        except StopIteration:
+            _guarded("stream.exhausted", watcher.exhausted)
+            raise
+        except BaseException as error:
+            _guarded("stream.raised", watcher.raised, error)
+            raise
+        _guarded("stream.item", watcher.item, item)
+        return item
+
+    def __enter__(self) -> TracedStream:
+        self.__wrapped__.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> Optional[bool]:
+        try:
+            result: Optional[bool] = self.__wrapped__.__exit__(*exc_info)
+        finally:
+            _guarded("stream.closed", self._self_watcher.stopped, OUTCOME_CLOSED)
+        return result
+
+    def close(self) -> None:
+        try:
+            self.__wrapped__.close()
+        finally:
+            _guarded("stream.closed", self._self_watcher.stopped, OUTCOME_CLOSED)
+
+    def __del__(self) -> None:
+        _guarded("stream.abandoned", self._self_watcher.stopped, OUTCOME_ABANDONED)
+
+
+class TracedAsyncStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
+    """Proxy of ``openai.AsyncStream`` that ends the operation span with the stream."""
+
+    def __init__(self, wrapped: Any, watcher: StreamWatcher) -> None:
+        super().__init__(wrapped)
+        self._self_watcher = watcher
+
+    def __aiter__(self) -> TracedAsyncStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        watcher = self._self_watcher
+        try:
+            item = await self.__wrapped__.__anext__()
+        except StopAsyncIteration:
+            _guarded("stream.exhausted", watcher.exhausted)
+            raise
+        except BaseException as error:
+            _guarded("stream.raised", watcher.raised, error)
+            raise
+        _guarded("stream.item", watcher.item, item)
+        return item
+
+    async def __aenter__(self) -> TracedAsyncStream:
+        await self.__wrapped__.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> Optional[bool]:
+        try:
+            result: Optional[bool] = await self.__wrapped__.__aexit__(*exc_info)
+        finally:
+            _guarded("stream.closed", self._self_watcher.stopped, OUTCOME_CLOSED)
+        return result
+
+    async def close(self) -> None:
+        try:
+            await self.__wrapped__.close()
+        finally:
+            _guarded("stream.closed", self._self_watcher.stopped, OUTCOME_CLOSED)
+
+    def __del__(self) -> None:
+        _guarded("stream.abandoned", self._self_watcher.stopped, OUTCOME_ABANDONED)
+
+
+def trace_stream(stream: Any, op: Operation, is_async: bool) -> Any:
+    """Wrap a Stream/AsyncStream so the operation span ends with it."""
+    watcher = StreamWatcher(op)
+    if is_async:
+        return TracedAsyncStream(stream, watcher)
+    return TracedStream(stream, watcher)

@@ -1,0 +1,120 @@
+"""The metric instruments: names, units, bucket boundaries, created once per instrument().
+
+The names are a contract (``docs/telemetry.md``); the dashboards and alert rules query
+them. ``latest_names`` adds the newer GenAI client-inference names beside the stable ones.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from opentelemetry.metrics import Counter, Histogram, Meter, MeterProvider, get_meter
+
+from .. import __version__
+from . import semconv
+
+# The GenAI semantic conventions' advice for durations (seconds) and token counts.
+DURATION_BUCKETS: tuple[float, ...] = (
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+)
+TOKEN_BUCKETS: tuple[float, ...] = (
+    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216,
+    67108864,
+)
+# Retry backoff: the SDK sleeps 0.5 s x 2^n (capped at 8 s) or a Retry-After up to 120 s.
+RETRY_DELAY_BUCKETS: tuple[float, ...] = (
+    0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0,
+)
+
+
+class LatestInstruments:
+    """The newer ``gen_ai.client.inference.*`` names, for users on the latest conventions."""
+
+    __slots__ = ("duration", "input_tokens", "output_tokens", "time_to_first_chunk")
+
+    def __init__(self, meter: Meter) -> None:
+        self.duration = meter.create_histogram(
+            semconv.METRIC_INFERENCE_DURATION, unit="s",
+            description="Duration of a GenAI inference call (newer convention name).",
+            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+        )
+        self.time_to_first_chunk = meter.create_histogram(
+            semconv.METRIC_INFERENCE_TIME_TO_FIRST_CHUNK, unit="s",
+            description="Time to the first chunk of a streamed inference (newer name).",
+            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+        )
+        self.input_tokens = meter.create_histogram(
+            semconv.METRIC_INFERENCE_INPUT_TOKENS, unit="{token}",
+            description="Input tokens of an inference call (newer convention name).",
+            explicit_bucket_boundaries_advisory=TOKEN_BUCKETS,
+        )
+        self.output_tokens = meter.create_histogram(
+            semconv.METRIC_INFERENCE_OUTPUT_TOKENS, unit="{token}",
+            description="Output tokens of an inference call (newer convention name).",
+            explicit_bucket_boundaries_advisory=TOKEN_BUCKETS,
+        )
+
+
+class Instruments:
+    """Every instrument the hooks record into."""
+
+    __slots__ = (
+        "attempts",
+        "background",
+        "duration",
+        "latest",
+        "ratelimit_limit",
+        "ratelimit_remaining",
+        "retry_delay",
+        "time_to_first_chunk",
+        "token_usage",
+    )
+
+    def __init__(self, meter: Meter, latest_names: bool = False) -> None:
+        self.duration: Histogram = meter.create_histogram(
+            semconv.METRIC_OPERATION_DURATION, unit="s",
+            description="Duration of an OpenAI operation, retries included.",
+            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+        )
+        self.token_usage: Histogram = meter.create_histogram(
+            semconv.METRIC_TOKEN_USAGE, unit="{token}",
+            description="Input and output tokens used by an operation.",
+            explicit_bucket_boundaries_advisory=TOKEN_BUCKETS,
+        )
+        self.time_to_first_chunk: Histogram = meter.create_histogram(
+            semconv.METRIC_TIME_TO_FIRST_CHUNK, unit="s",
+            description="Time from the request to the first chunk of a stream.",
+            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+        )
+        self.attempts: Counter = meter.create_counter(
+            semconv.METRIC_ATTEMPTS, unit="{attempt}",
+            description="HTTP attempts, the SDK's own retries included.",
+        )
+        self.retry_delay: Histogram = meter.create_histogram(
+            semconv.METRIC_RETRY_DELAY, unit="s",
+            description="Backoff the SDK sleeps before a retry, by the error that caused it.",
+            explicit_bucket_boundaries_advisory=RETRY_DELAY_BUCKETS,
+        )
+        self.background: Counter = meter.create_counter(
+            semconv.METRIC_BACKGROUND_RESPONSES, unit="{response}",
+            description="Terminal outcomes of background responses, each counted once.",
+        )
+        self.ratelimit_remaining = meter.create_gauge(
+            semconv.METRIC_RATELIMIT_REMAINING, unit="{1}",
+            description="x-ratelimit-remaining-* of the latest response.",
+        )
+        self.ratelimit_limit = meter.create_gauge(
+            semconv.METRIC_RATELIMIT_LIMIT, unit="{1}",
+            description="x-ratelimit-limit-* of the latest response.",
+        )
+        self.latest: Optional[LatestInstruments] = (
+            LatestInstruments(meter) if latest_names else None
+        )
+
+
+def create_instruments(
+    meter_provider: Optional[MeterProvider] = None, latest_names: bool = False
+) -> Instruments:
+    """The instruments on our own meter, from the given or the global provider."""
+    meter = get_meter(semconv.METER_NAME, __version__, meter_provider)
+    return Instruments(meter, latest_names)

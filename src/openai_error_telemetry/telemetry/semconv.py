@@ -1,0 +1,77 @@
+"""Every attribute, metric and event name this package emits, as constants.
+
+GenAI, HTTP and error names come from the OpenTelemetry semantic conventions; ours
+live under ``openai.*``. ``docs/telemetry.md`` is the contract these spell out.
+"""
+
+from __future__ import annotations
+
+# GenAI semantic conventions
+GEN_AI_OPERATION_NAME = "gen_ai.operation.name"
+GEN_AI_PROVIDER_NAME = "gen_ai.provider.name"
+GEN_AI_REQUEST_MODEL = "gen_ai.request.model"
+GEN_AI_RESPONSE_MODEL = "gen_ai.response.model"
+GEN_AI_RESPONSE_ID = "gen_ai.response.id"
+GEN_AI_TOKEN_TYPE = "gen_ai.token.type"
+GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens"
+GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+
+PROVIDER_OPENAI = "openai"
+PROVIDER_AZURE = "azure.ai.openai"
+TOKEN_INPUT = "input"
+TOKEN_OUTPUT = "output"
+
+# Server, HTTP and error conventions
+SERVER_ADDRESS = "server.address"
+SERVER_PORT = "server.port"
+HTTP_REQUEST_METHOD = "http.request.method"
+HTTP_RESPONSE_STATUS_CODE = "http.response.status_code"
+HTTP_REQUEST_RESEND_COUNT = "http.request.resend_count"
+URL_PATH = "url.path"
+ERROR_TYPE = "error.type"
+
+# Ours
+OPENAI_ERROR_CODE = "openai.error.code"
+OPENAI_ERROR_TYPE = "openai.error.type"
+OPENAI_ERROR_RETRYABLE = "openai.error.retryable"
+OPENAI_RETRY_AFTER = "openai.retry_after"
+OPENAI_RATE_LIMIT_KIND = "openai.rate_limit.kind"
+OPENAI_REQUEST_ID = "openai.request_id"
+OPENAI_FAILURE_SOURCE = "openai.failure.source"
+OPENAI_RETRY_WILL_RETRY = "openai.retry.will_retry"
+OPENAI_RETRY_DELAY = "openai.retry.delay"
+OPENAI_RETRY_GUARD_STOPPED = "openai.retry.guard_stopped"
+OPENAI_RATELIMIT_KIND = "openai.ratelimit.kind"
+OPENAI_RESPONSE_STATUS = "openai.response.status"
+OPENAI_RESPONSE_BACKGROUND = "openai.response.background"
+OPENAI_STREAM = "openai.stream"
+OPENAI_STREAM_OUTCOME = "openai.stream.outcome"
+OPENAI_STREAM_TIME_TO_FIRST_CHUNK = "openai.stream.time_to_first_chunk"
+OPENAI_ATTEMPTS = "openai.attempts"
+
+# Span events
+EVENT_RETRY = "openai.retry"
+EVENT_FIRST_CHUNK = "gen_ai.first_chunk"
+
+# Metrics (names are a contract: the dashboards and alerts are built on them)
+METER_NAME = "openai_error_telemetry"
+METRIC_OPERATION_DURATION = "gen_ai.client.operation.duration"
+METRIC_TOKEN_USAGE = "gen_ai.client.token.usage"
+METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
+METRIC_ATTEMPTS = "openai.client.attempts"
+METRIC_RETRY_DELAY = "openai.client.retry.delay"
+METRIC_BACKGROUND_RESPONSES = "openai.background.responses"
+METRIC_RATELIMIT_REMAINING = "openai.ratelimit.remaining"
+METRIC_RATELIMIT_LIMIT = "openai.ratelimit.limit"
+
+# The newer GenAI client-inference names, emitted in addition when opted in
+METRIC_INFERENCE_DURATION = "gen_ai.client.inference.duration"
+METRIC_INFERENCE_TIME_TO_FIRST_CHUNK = "gen_ai.client.inference.time_to_first_chunk"
+METRIC_INFERENCE_INPUT_TOKENS = "gen_ai.client.inference.usage.input_tokens"
+METRIC_INFERENCE_OUTPUT_TOKENS = "gen_ai.client.inference.usage.output_tokens"
+
+# Log event names
+LOG_ATTEMPT_FAILED = "openai.attempt.failed"
+LOG_OPERATION_FAILED = "openai.operation.failed"
+LOG_STREAM_FAILED = "openai.stream.failed"
+LOG_BACKGROUND_FAILED = "openai.background.failed"

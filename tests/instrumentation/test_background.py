@@ -1,0 +1,95 @@
+"""Background Responses: queued on create, failed on retrieve, counted once, linked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry.trace import StatusCode
+
+from openai_error_telemetry.instrumentation.background import BackgroundTracker
+from tests.instrumentation.harness import async_client, client, json_response
+
+
+def response(status: str, **extra: Any) -> dict[str, Any]:
+    return {"id": "resp_bg1", "object": "response", "created_at": 1, "model": "gpt-4o-2024",
+            "status": status, "background": True, "output": [], **extra}
+
+
+FAILED = response("failed", error={"code": "rate_limit_exceeded", "message": "later"})
+
+
+def polling(*answers: dict[str, Any]) -> Any:
+    """POST /responses answers ``queued``; each GET answers the next of ``answers``."""
+    gets: list[Any] = []
+
+    def handler(request: Any) -> Any:
+        if request.method == "POST" and request.url.path.endswith("/cancel"):
+            return json_response(200, response("cancelled"))
+        if request.method == "POST":
+            return json_response(200, response("queued"))
+        gets.append(request)
+        return json_response(200, answers[min(len(gets), len(answers)) - 1])
+
+    return handler
+
+
+def test_failed_background_job_is_counted_once_and_linked(telemetry, logs):
+    c = client(polling(response("in_progress"), FAILED))
+    created = c.responses.create(model="gpt-4o", input="x", background=True)
+    assert created.status == "queued"
+    statuses = [c.responses.retrieve(created.id).status for _ in range(3)]
+    assert statuses == ["in_progress", "failed", "failed"]
+    spans = telemetry.spans("operation")
+    create = next(s for s in spans if s.attributes["gen_ai.operation.name"] == "generate_content")
+    assert create.attributes["openai.response.status"] == "queued"
+    assert create.attributes["gen_ai.response.id"] == "resp_bg1"
+    assert create.status.status_code == StatusCode.UNSET
+    retrieves = [s for s in spans if s.attributes["gen_ai.operation.name"] == "retrieve"]
+    assert len(retrieves) == 3
+    assert [r.status.status_code for r in retrieves] == [
+        StatusCode.UNSET, StatusCode.ERROR, StatusCode.ERROR]
+    assert retrieves[1].attributes["error.type"] == "rate_limited"
+    assert all(r.links[0].context.span_id == create.context.span_id for r in retrieves)
+    assert telemetry.total("openai.background.responses") == 1
+    assert telemetry.total("openai.background.responses", openai__response__status="failed",
+                           error__type="rate_limited") == 1
+    (event,) = logs.named("openai.background.failed")
+    assert event["error_code"] == "rate_limited"
+    assert event["response_status"] == "failed"
+
+
+def test_completed_background_job_is_counted_without_error(telemetry):
+    c = client(polling(response("completed")))
+    c.responses.retrieve("resp_bg1")
+    c.responses.retrieve("resp_bg1")
+    (point,) = telemetry.points("openai.background.responses")
+    assert point.value == 1
+    assert point.attributes["openai.response.status"] == "completed"
+    assert "error.type" not in point.attributes
+
+
+def test_cancel_marks_the_span_cancelled(telemetry):
+    c = client(polling(response("queued")))
+    c.responses.cancel("resp_bg1")
+    (op,) = telemetry.spans("operation")
+    assert op.attributes["gen_ai.operation.name"] == "cancel"
+    assert op.attributes["error.type"] == "cancelled"
+    assert telemetry.total("openai.background.responses", openai__response__status="cancelled") == 1
+
+
+async def test_async_background_failure(telemetry):
+    c = async_client(polling(FAILED))
+    await c.responses.create(model="gpt-4o", input="x", background=True)
+    for _ in range(3):
+        await c.responses.retrieve("resp_bg1")
+    assert telemetry.total("openai.background.responses", error__type="rate_limited") == 1
+
+
+def test_tracker_is_bounded_and_counts_once():
+    tracker = BackgroundTracker(max_tracked=3)
+    for n in range(10):
+        tracker.created(f"resp_{n}", None)
+    assert len(tracker) == 3
+    assert tracker.first_terminal("resp_9") is True
+    assert tracker.first_terminal("resp_9") is False
+    assert tracker.link_for("resp_0") is None
