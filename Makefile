@@ -16,8 +16,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
+# The product in a minute, no API key: fault server, instrumented workload, live view, summary.
 demo: venv
-	$(BIN)/openai-error-telemetry classify --format table < examples/failures.jsonl
+	$(BIN)/openai-error-telemetry demo
 
 test: system-deps lint typecheck matrix
 
