@@ -59,3 +59,9 @@ system-deps:
 
 clean:
 	rm -rf $(VENV) .venv-openai* .pytest_cache .mypy_cache .ruff_cache
+
+# Per-call overhead of the instrumentation and the time the retry guard saves (not timed tests).
+.PHONY: bench
+bench: venv
+	$(BIN)/python benchmarks/overhead.py
+	$(BIN)/python benchmarks/retry_guard.py

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -27,6 +28,16 @@ LISTENING = "fault-server listening on "
 BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "load test"}]}
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far; Linux /proc, else NaN."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Result:
     mode: str
@@ -34,6 +45,7 @@ class Result:
     errors: int
     seconds: float
     latencies: list[float]
+    server_cpu_s: float = float("nan")
 
     def row(self) -> dict[str, Any]:
         lat = sorted(self.latencies) or [0.0]
@@ -45,6 +57,9 @@ class Result:
             "requests_per_s": round(self.requests / self.seconds, 1),
             "p50_ms": round(statistics.median(lat) * 1000, 1),
             "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, 1),
+            # Capacity independent of what else the shared machine runs: requests per
+            # second of the server's own CPU time (one process, one core).
+            "requests_per_server_cpu_s": round(self.requests / self.server_cpu_s, 1),
         }
 
 
@@ -112,9 +127,13 @@ def main() -> int:
     args = parser.parse_args()
     process, url = _start_server()
     try:
-        rows = [asyncio.run(_load(url, mode, args.requests, args.concurrency,
-                                  args.max_seconds)).row()
-                for mode in args.modes.split(",")]
+        rows = []
+        for mode in args.modes.split(","):
+            cpu_before = cpu_seconds(process.pid)
+            result = asyncio.run(_load(url, mode, args.requests, args.concurrency,
+                                       args.max_seconds))
+            result.server_cpu_s = cpu_seconds(process.pid) - cpu_before
+            rows.append(result.row())
     finally:
         process.terminate()
         status = process.wait(10)
@@ -122,11 +141,13 @@ def main() -> int:
         print(json.dumps({"concurrency": args.concurrency, "results": rows}, indent=2))
     else:
         print(f"fault-server load, {args.concurrency} concurrent clients (aiohttp), loopback")
-        print("| mode | requests | errors | seconds | req/s | p50 ms | p99 ms |")
-        print("|---|---|---|---|---|---|---|")
+        print("| mode | requests | errors | seconds | req/s | p50 ms | p99 ms "
+              "| req per server CPU-s |")
+        print("|---|---|---|---|---|---|---|---|")
         for r in rows:
             print(f"| {r['mode']} | {r['requests']} | {r['errors']} | {r['seconds']} | "
-                  f"{r['requests_per_s']} | {r['p50_ms']} | {r['p99_ms']} |")
+                  f"{r['requests_per_s']} | {r['p50_ms']} | {r['p99_ms']} | "
+                  f"{r['requests_per_server_cpu_s']} |")
     return 0 if status == 0 and all(r["errors"] == 0 for r in rows) else 1
 
 

@@ -10,8 +10,6 @@ import pytest
 
 from tests.fault_server import FaultServerProcess
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def client(fault_server: FaultServerProcess) -> Iterator[openai.OpenAI]:

@@ -9,7 +9,9 @@ from typing import Any, Optional
 import openai
 import pytest
 
-from openai_error_telemetry import classify_response, classify_stream_event
+from openai_error_telemetry import classify_exception, classify_response, classify_stream_event
+
+pytestmark = pytest.mark.integration
 
 TERMINAL = {"completed", "failed", "cancelled", "incomplete"}
 FAST = "queued=0.1;run=0.2"
@@ -98,9 +100,17 @@ def test_cancel_a_finished_job_is_refused(client: openai.OpenAI) -> None:
         client.responses.cancel(created.id)
 
 
-def test_unknown_response_id_is_not_found(client: openai.OpenAI) -> None:
-    from openai_error_telemetry import classify_exception
+def test_unknown_response_id_is_a_404_in_the_api_shape(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.responses.retrieve("resp_does_not_exist")
+    assert caught.value.status_code == 404
+    assert caught.value.type == "invalid_request_error"
+    assert caught.value.code is None
+    assert isinstance(caught.value.body, dict)
+    assert caught.value.body["message"] == "Response with id 'resp_does_not_exist' not found."
 
+
+def test_unknown_response_id_is_classified_not_found(client: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError) as caught:
         client.responses.retrieve("resp_does_not_exist")
     assert classify_exception(caught.value).code == "not_found"

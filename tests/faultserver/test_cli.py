@@ -14,6 +14,8 @@ import pytest
 from openai_error_telemetry import classify_exception
 from tests.fault_server import run_fault_server
 
+pytestmark = pytest.mark.integration
+
 MESSAGES: list[Any] = [{"role": "user", "content": "hello"}]
 
 
@@ -84,3 +86,44 @@ def test_a_port_in_use_exits_1() -> None:
         result = _run_cli("--port", port)
     assert result.returncode == 1
     assert "cannot listen" in result.stderr
+
+
+def test_the_cli_does_not_need_aiohttp_until_the_server_runs() -> None:
+    # `openai-error-telemetry codes` must work without the demo extra installed.
+    probe = ("import sys; from openai_error_telemetry.cli import build_parser; "
+             "build_parser().parse_args(['fault-server', '--rpm', '5']); "
+             "print('aiohttp' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=30, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_shutdown_does_not_wait_for_a_slow_answer() -> None:
+    import threading
+    import time
+
+    with run_fault_server() as server:
+        client = openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+        errors: list[BaseException] = []
+
+        def slow_call() -> None:
+            try:
+                client.chat.completions.create(model="m", messages=MESSAGES,
+                                               extra_headers={"x-fault": "timeout=60"})
+            except openai.APIError as exc:
+                errors.append(exc)
+
+        caller = threading.Thread(target=slow_call)
+        caller.start()
+        deadline = time.monotonic() + 5
+        while server.stats()["in_flight"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert server.stats()["in_flight"] == 1
+        started = time.monotonic()
+        assert server.stop() == 0
+        stopped_in = time.monotonic() - started
+        caller.join(10)
+        client.close()
+    assert stopped_in < 2  # running answers are cancelled, not waited for
+    assert len(errors) == 1
+    assert classify_exception(errors[0]).code == "connection_error"  # closed, no answer

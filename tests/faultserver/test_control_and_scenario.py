@@ -8,6 +8,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from openai_error_telemetry.faultserver.control import (
     Countdown,
@@ -155,3 +157,34 @@ def test_scenario_files_toml_and_json(tmp_path: Path) -> None:
     broken.write_text("[[phase]\n")
     with pytest.raises(ScenarioError):
         load_scenario(broken)
+
+
+def test_the_shipped_example_scenario_loads() -> None:
+    example = Path(__file__).parents[2] / "examples" / "scenarios" / "spike.toml"
+    scenario = load_scenario(example)
+    assert [p.name for p in scenario.phases][:2] == ["calm", "rate-limit spike"]
+    assert scenario.loop
+
+
+@given(st.text(max_size=80))
+def test_any_header_text_parses_or_is_refused_with_a_reason(text: str) -> None:
+    try:
+        name, reason = lookup(parse_fault_spec(text)).name, ""
+    except FaultSpecError as exc:  # the only exception allowed out
+        name, reason = "", str(exc)
+    assert name in FAULTS if name else reason
+
+
+@given(st.integers(min_value=0, max_value=20), st.integers(min_value=1, max_value=40))
+def test_times_fires_exactly_n_times(times: int, requests: int) -> None:
+    countdown = Countdown()
+    spec = parse_fault_spec(f"server_error;times={times}")
+    fired = [countdown.fire(spec, "k") for _ in range(requests)]
+    assert fired == [True] * min(times, requests) + [False] * max(requests - times, 0)
+
+
+def test_scenario_fault_parameters_are_checked_at_load() -> None:
+    with pytest.raises(ScenarioError, match="delay"):
+        scenario_from_flags(["timeout=soon:0.1"])
+    with pytest.raises(ScenarioError, match="reason must be"):
+        scenario_from_flags(["background_incomplete=bored:0.1"])

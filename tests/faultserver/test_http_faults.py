@@ -11,6 +11,8 @@ import pytest
 from openai_error_telemetry import classify_exception
 from tests.fault_server import FaultServerProcess
 
+pytestmark = pytest.mark.integration
+
 MESSAGES: list[Any] = [{"role": "user", "content": "hello"}]
 
 

@@ -93,6 +93,7 @@ def limited_server() -> Iterator[FaultServerProcess]:
         yield server
 
 
+@pytest.mark.integration
 def test_remaining_headers_count_down_on_success(limited_server: FaultServerProcess) -> None:
     limited_server.reset()
     with openai.OpenAI(base_url=limited_server.base_url, api_key="sk-test",
@@ -108,6 +109,7 @@ def test_remaining_headers_count_down_on_success(limited_server: FaultServerProc
     assert seen[0] > seen[1] > seen[2]
 
 
+@pytest.mark.integration
 def test_limiter_429_shape(limited_server: FaultServerProcess) -> None:
     limited_server.reset()
     with openai.OpenAI(base_url=limited_server.base_url, api_key="sk-test",
@@ -132,6 +134,7 @@ def test_limiter_429_shape(limited_server: FaultServerProcess) -> None:
     assert stats["by_endpoint_fault_status"]["chat.completions rate_limited 429"] == 1
 
 
+@pytest.mark.integration
 def test_sdk_waits_the_retry_after_and_then_succeeds() -> None:
     with run_fault_server("--rpm", "60", "--burst-seconds", "1") as server, \
             openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0) as client:
@@ -149,6 +152,7 @@ def test_sdk_waits_the_retry_after_and_then_succeeds() -> None:
     assert elapsed >= wait_s - 0.1
 
 
+@pytest.mark.integration
 def test_tokens_limit_429(limited_server: FaultServerProcess) -> None:
     limited_server.reset()
     with openai.OpenAI(base_url=limited_server.base_url, api_key="sk-test",
@@ -161,6 +165,7 @@ def test_tokens_limit_429(limited_server: FaultServerProcess) -> None:
     assert classify_exception(caught.value).rate_limit_kind == "tokens"
 
 
+@pytest.mark.integration
 async def test_concurrent_load_meets_429s_and_retries_get_through() -> None:
     # 6000 RPM enforced as 10 at once, refilled at 100 a second: 30 clients at once must
     # meet 429s, and the SDK's honouring of retry-after must get every one through.

@@ -9,6 +9,8 @@ import pytest
 
 from tests.fault_server import FaultServerProcess
 
+pytestmark = pytest.mark.integration
+
 MESSAGES: list[Any] = [{"role": "user", "content": "a prompt the server must not echo"}]
 
 

@@ -11,6 +11,8 @@ import pytest
 from openai_error_telemetry import classify_exception, classify_stream_event
 from tests.fault_server import FaultServerProcess
 
+pytestmark = pytest.mark.integration
+
 MESSAGES: list[Any] = [{"role": "user", "content": "hello"}]
 # What a dropped stream raises: httpx(2).ReadError on openai < 3.14, wrapped after.
 MID_STREAM_DROP = {"ReadError", "APIConnectionError"}

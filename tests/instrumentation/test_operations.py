@@ -172,3 +172,17 @@ def test_azure_client_is_named_as_azure(telemetry):
     assert op.attributes["gen_ai.provider.name"] == "azure.ai.openai"
     assert op.attributes["server.address"] == "x.openai.azure.com"
     assert op.attributes["gen_ai.operation.name"] == "chat"
+
+
+def test_parse_that_stops_at_the_length_limit_is_output_truncated(telemetry, logs):
+    body = chat_body()
+    body["choices"][0]["finish_reason"] = "length"
+    handler, _ = sequence(json_response(200, body))
+    with pytest.raises(openai.LengthFinishReasonError):
+        client(handler).chat.completions.parse(model="gpt-4o-mini", messages=[])
+    (op,) = telemetry.spans("operation")
+    (attempt,) = telemetry.spans("attempt")
+    assert op.attributes["error.type"] == "output_truncated"
+    assert "error.type" not in attempt.attributes  # the HTTP answer itself was fine
+    assert [e["error_code"] for e in logs.named("openai.operation.failed")] == [
+        "output_truncated"]

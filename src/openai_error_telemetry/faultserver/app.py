@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional
 from aiohttp import web
 
 from . import payloads, wire
+from .config import ServerConfig
 from .control import (
     FAULT_HEADER,
     FAULT_KEY_HEADER,
@@ -32,7 +33,6 @@ from .faults import (
     DEFAULT_EVENTS_BEFORE_FAULT,
     FAULTS,
     HTTP,
-    INCOMPLETE_REASONS,
     PROMPT_PARAM,
     RESET,
     STREAM_CUT,
@@ -40,35 +40,17 @@ from .faults import (
     TIMEOUT,
     Fault,
     arg_or_param,
+    checked,
     coded_error,
     error_body,
     lookup,
+    number_arg,
 )
 from .jobs import COMPLETED, Job, JobStore, Outcome
 from .ratelimiter import RateLimiter, Verdict, go_duration, retry_after_headers
-from .scenario import NO_FAULTS, Scenario
 from .tally import Tally
 
 DEFAULT_MODEL = "gpt-4o-mini"
-
-
-@dataclass(frozen=True)
-class ServerConfig:
-    """Everything the command line can set."""
-
-    scenario: Scenario = NO_FAULTS
-    rpm: Optional[int] = None
-    tpm: Optional[int] = None
-    burst_seconds: float = 60.0
-    words: int = 8
-    chunk_delay: float = 0.0
-    timeout_delay: float = 30.0
-    retry_after: float = 1.0
-    queued_s: float = 0.2
-    run_s: float = 0.5
-    max_jobs: int = 10_000
-    embedding_dimensions: int = 16
-    seed: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +108,7 @@ class FaultServer:
         self.jobs = JobStore(config.max_jobs)
         self.tally = Tally()
         self.countdown = Countdown()
+        self._in_flight: set[asyncio.Task[Any]] = set()
 
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=32 * 1024 * 1024)
@@ -139,12 +122,28 @@ class FaultServer:
         app.router.add_post("/_fault/reset", self._reset)
         app.router.add_get("/_fault/faults", self._faults)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
+        app.on_shutdown.append(self._cancel_in_flight)
         return app
+
+    async def _cancel_in_flight(self, app: web.Application) -> None:
+        """On shutdown, stop answers still running (a ``timeout`` fault sleeping 30 s)."""
+        for task in list(self._in_flight):
+            task.cancel()
 
     # -- the pipeline -------------------------------------------------------------------
 
     async def _serve(self, request: web.Request, endpoint: str, answer: Answer,
                      prompt_field: Optional[str] = None) -> web.StreamResponse:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            return await self._pipeline(request, endpoint, answer, prompt_field)
+        finally:
+            self._in_flight.discard(task)
+
+    async def _pipeline(self, request: web.Request, endpoint: str, answer: Answer,
+                        prompt_field: Optional[str]) -> web.StreamResponse:
         try:
             call = await self._call(request, endpoint, prompt_field)
         except BadRequest as exc:
@@ -219,8 +218,7 @@ class FaultServer:
         text = call.request.headers.get(FAULT_HEADER)
         if text is not None and text.strip():
             spec = parse_fault_spec(text)
-            fault = lookup(spec)
-            self._check_args(fault, spec)
+            fault = checked(spec)
             if not _applies(fault, spec, call):
                 raise FaultSpecError(
                     f"{spec.name!r} does not apply to {call.request.method} "
@@ -234,19 +232,6 @@ class FaultServer:
         if not _applies(fault, spec_or_none, call):
             return None
         return Planned(fault, spec_or_none, "scenario")
-
-    def _check_args(self, fault: Fault, spec: FaultSpec) -> None:
-        """Reject bad numbers now, as a 400, rather than mid-answer."""
-        for key in ("delay", "after", "retry_after", "queued", "run"):
-            spec.number(key, 0.0)
-        if fault.name == "timeout" and spec.arg is not None:
-            _number(spec.arg, "delay")
-        if fault.name == "stream_cut" and spec.arg is not None:
-            _number(spec.arg, "after")
-        if fault.name == "background_incomplete":
-            reason = arg_or_param(spec, fault, "max_output_tokens")
-            if reason not in INCOMPLETE_REASONS:
-                raise FaultSpecError(f"reason must be one of {', '.join(INCOMPLETE_REASONS)}")
 
     async def _deliver(self, call: Call, planned: Planned, answer: Answer) -> web.StreamResponse:
         fault, spec = planned.fault, planned.spec
@@ -264,9 +249,10 @@ class FaultServer:
         if fault.kind == RESET:
             self.tally.record(endpoint, fault.name, "reset", source)
             wire.reset_connection(call.request)
-            return web.Response(status=500)
+            return web.Response(status=500)  # never sent: the connection is gone
         if fault.kind == TIMEOUT:
-            delay = _number(arg_or_param(spec, fault, str(self.config.timeout_delay)), "delay")
+            default_delay = str(self.config.timeout_delay)
+            delay = number_arg(arg_or_param(spec, fault, default_delay), "delay")
             return await self._answer_counted(call, _after(delay, answer), None, fault.name,
                                               source)
         return await self._answer_counted(call, answer, planned, fault.name, source)
@@ -396,7 +382,8 @@ class FaultServer:
     # -- control routes -----------------------------------------------------------------
 
     async def _stats(self, request: web.Request) -> web.Response:
-        data = {**self.tally.snapshot(), "responses_stored": len(self.jobs),
+        data = {**self.tally.snapshot(), "in_flight": len(self._in_flight),
+                "responses_stored": len(self.jobs),
                 "uptime_s": round(self.clock() - self.started, 3)}
         return web.json_response(data)
 
@@ -435,8 +422,8 @@ class FaultServer:
         if planned is not None and planned.fault.kind in (STREAM_CUT, STREAM_ERROR):
             after = int(planned.spec.number("after", DEFAULT_EVENTS_BEFORE_FAULT))
             if planned.fault.kind == STREAM_CUT:
-                after = int(_number(arg_or_param(planned.spec, planned.fault, str(after)),
-                                    "after"))
+                after = int(number_arg(arg_or_param(planned.spec, planned.fault, str(after)),
+                                       "after"))
                 cut_after = min(after, len(frames))
             else:
                 code = arg_or_param(planned.spec, planned.fault, "server_error")
@@ -453,16 +440,6 @@ def _after(delay: float, answer: Answer) -> Answer:
         return await answer(call, planned)
 
     return late
-
-
-def _number(text: str, name: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise FaultSpecError(f"{name}={text!r} is not a number") from None
-    if not 0 <= value < float("inf"):
-        raise FaultSpecError(f"{name}={text!r} must be a finite number >= 0")
-    return value
 
 
 def _applies(fault: Fault, spec: FaultSpec, call: Call) -> bool:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import logging
 import signal
 import sys
 from pathlib import Path
 
-from aiohttp import web
-
-from .app import FaultServer, ServerConfig
+from .config import ServerConfig
 from .scenario import NO_FAULTS, Scenario, ScenarioError, load_scenario, scenario_from_flags
 
 SHUTDOWN_TIMEOUT_S = 2.0
@@ -27,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = ServerConfig()
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    add("--port", type=int, default=8089, help="port; 0 picks a free one (default 8089)")
+    add("--port", type=int, default=0, help="port (default 0: a free one, announced on stdout)")
     add("--scenario", type=Path, metavar="FILE",
         help="scenario file (.toml or .json): fault rates per time phase")
     add("--fault", action="append", default=[], metavar="FAULT:RATE",
@@ -82,6 +81,10 @@ def url_for(host: str, port: int) -> str:
 
 async def serve(config: ServerConfig, host: str, port: int, *, access_log: bool = False) -> int:
     """Listen, announce the URL, and run until SIGINT/SIGTERM; then shut down cleanly."""
+    from aiohttp import web  # the demo extra; imported here so `--help` works without it
+
+    from .app import FaultServer
+
     server = FaultServer(config)
     runner = web.AppRunner(
         server.build_app(),
@@ -110,6 +113,10 @@ async def serve(config: ServerConfig, host: str, port: int, *, access_log: bool 
 
 
 def run(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("aiohttp") is None:
+        print("fault-server needs aiohttp: pip install 'openai-error-telemetry[demo]'",
+              file=sys.stderr)
+        return 2
     try:
         config = config_from_args(args)
     except (ScenarioError, OSError) as exc:

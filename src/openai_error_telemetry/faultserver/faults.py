@@ -246,6 +246,32 @@ def lookup(spec: FaultSpec) -> Fault:
     return fault
 
 
+def checked(spec: FaultSpec) -> Fault:
+    """The fault a spec names, its numbers and reason checked, so a bad one is a 400 (or a
+    scenario error at start-up) rather than a failure half-way through an answer."""
+    fault = lookup(spec)
+    for key in ("delay", "after", "retry_after", "queued", "run"):
+        spec.number(key, 0.0)
+    if fault.name in ("timeout", "stream_cut") and spec.arg is not None:
+        number_arg(spec.arg, fault.arg or "arg")
+    if fault.name == "background_incomplete":
+        reason = arg_or_param(spec, fault, "max_output_tokens")
+        if reason not in INCOMPLETE_REASONS:
+            raise FaultSpecError(f"reason must be one of {', '.join(INCOMPLETE_REASONS)}")
+    return fault
+
+
+def number_arg(text: str, name: str) -> float:
+    """A fault's ``=arg`` as a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise FaultSpecError(f"{name}={text!r} is not a number") from None
+    if not 0 <= value < float("inf"):
+        raise FaultSpecError(f"{name}={text!r} must be a finite number >= 0")
+    return value
+
+
 def arg_or_param(spec: FaultSpec, fault: Fault, default: str) -> str:
     """The fault's main argument, given either as ``name=value`` or ``;key=value``."""
     if fault.arg is not None:

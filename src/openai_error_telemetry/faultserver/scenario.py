@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .control import FaultSpec, FaultSpecError, parse_fault_spec
-from .faults import lookup
+from .faults import checked
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -91,7 +91,7 @@ def _rates(raw: Mapping[str, Any], where: str) -> tuple[tuple[FaultSpec, float],
     for text, value in raw.items():
         try:
             spec = parse_fault_spec(str(text))
-            lookup(spec)
+            checked(spec)
         except FaultSpecError as exc:
             raise ScenarioError(f"{where}: {exc}") from None
         if spec.times is not None:

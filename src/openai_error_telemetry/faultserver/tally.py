@@ -1,7 +1,8 @@
 """The server's own count of what it sent, served at ``GET /_fault/stats``.
 
 Tests of the instrumentation compare the telemetry they collected against this tally,
-so it counts at the moment a decision is made, before anything can fail in delivery.
+so every API request is counted exactly once, even when the client leaves before the
+answer (a ``timeout`` fault is counted with the status it would have had).
 """
 
 from __future__ import annotations

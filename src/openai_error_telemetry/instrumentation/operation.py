@@ -27,6 +27,8 @@ from .background import NON_TERMINAL, TERMINAL
 from .naming import INFERENCE_OPERATIONS, describe
 from .runtime import Runtime
 
+# Bound on the remembered last gauge values (kind x field x model x server).
+MAX_GAUGE_SERIES = 512
 _NEVER_WINS = frozenset({ErrorCode.QUOTA_EXHAUSTED, ErrorCode.AUTH_ERROR})
 
 
@@ -241,14 +243,24 @@ class Operation:
         logs.emit(semconv.LOG_ATTEMPT_FAILED, "warning" if will_retry else "error", fields)
 
     def _record_rate_limits(self, headers: Any) -> None:
+        """Gauges from ``x-ratelimit-*``; a value equal to the last one is not re-sent
+        (a gauge keeps its last value, and each point costs tens of microseconds)."""
         numbers = rate_limit_numbers(headers)
         if not numbers:
             return
         instruments = self.rt.instruments
+        last = self.rt.last_gauge_values
+        server = self.attrs[semconv.SERVER_ADDRESS]
         for (kind, field), value in numbers.items():
+            key = (kind, field, self.model, server)
+            if last.get(key) == value:
+                continue
+            if len(last) >= MAX_GAUGE_SERIES:
+                last.clear()
+            last[key] = value
             attributes: Attributes = {
                 semconv.OPENAI_RATELIMIT_KIND: kind,
-                semconv.SERVER_ADDRESS: self.attrs[semconv.SERVER_ADDRESS],
+                semconv.SERVER_ADDRESS: server,
             }
             if self.model is not None:
                 attributes[semconv.GEN_AI_REQUEST_MODEL] = self.model
