@@ -17,8 +17,9 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # The product in a minute, no API key: fault server, instrumented workload, live view, summary.
+DEMO_ARGS ?=
 demo: venv
-	$(BIN)/openai-error-telemetry demo
+	$(BIN)/openai-error-telemetry demo $(DEMO_ARGS)
 
 test: system-deps lint typecheck matrix
 
