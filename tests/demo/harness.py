@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Optional
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -88,9 +88,13 @@ class DemoProcess:
 
 
 @contextmanager
-def run_demo(*flags: str) -> Iterator[DemoProcess]:
-    """``python -m openai_error_telemetry demo *flags`` with stdout a pipe (no TTY)."""
+def run_demo(*flags: str, env_extra: Optional[dict[str, str]] = None) -> Iterator[DemoProcess]:
+    """``python -m openai_error_telemetry demo *flags`` with stdout a pipe (no TTY).
+
+    The ``OTEL_*`` variables of the test's environment are dropped; ``env_extra`` adds some.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(env_extra or {})
     command = [sys.executable, "-m", "openai_error_telemetry", "demo", *flags]
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr,
