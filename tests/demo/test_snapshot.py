@@ -66,3 +66,12 @@ def test_read_of_nothing_is_zero() -> None:
     snapshot = read(None)
     assert (snapshot.calls, snapshot.attempts, snapshot.p50_s) == (0, 0, None)
     assert report.headroom(snapshot) == "-"
+
+
+def test_lowest_keeps_the_smallest_share_left_per_kind() -> None:
+    earlier = read(None)
+    earlier.headroom = {"tokens": (10.0, 100.0), "requests": (90.0, 100.0)}
+    now = read(None)
+    now.headroom = {"tokens": (50.0, 100.0), "requests": (5.0, 100.0)}
+    assert now.lowest(earlier) == {"tokens": (10.0, 100.0), "requests": (5.0, 100.0)}
+    assert report.headroom(now, now.lowest(earlier)) == "requests 5% (5/100), tokens 10% (10/100)"

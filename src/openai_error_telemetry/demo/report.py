@@ -19,13 +19,14 @@ def seconds(value: Optional[float]) -> str:
     return "-" if value is None else f"{value:.3f} s"
 
 
-def headroom(snapshot: Snapshot) -> str:
+def headroom(snapshot: Snapshot, pairs: Optional[Mapping[str, tuple[float, float]]] = None) -> str:
     """``requests 98% (9800/10000), tokens 99% (...)``: the tightest model per kind."""
-    if not snapshot.headroom:
+    values = snapshot.headroom if pairs is None else pairs
+    if not values:
         return "-"
     parts = []
-    for kind in sorted(snapshot.headroom):
-        remaining, limit = snapshot.headroom[kind]
+    for kind in sorted(values):
+        remaining, limit = values[kind]
         parts.append(f"{kind} {100 * remaining / limit:.0f}% ({remaining:.0f}/{limit:.0f})")
     return ", ".join(parts)
 
@@ -73,7 +74,8 @@ def _table(snapshot: Snapshot) -> list[str]:
 
 
 def summary(snapshot: Snapshot, *, elapsed: float, title: str,
-            log_counts: Mapping[str, int], abandoned: int) -> str:
+            log_counts: Mapping[str, int], abandoned: int,
+            lowest: Optional[Mapping[str, tuple[float, float]]] = None) -> str:
     """The closing report, every number from the exported metric points."""
     rate = snapshot.calls / elapsed if elapsed > 0 else 0.0
     share = 100 * snapshot.failures / snapshot.calls if snapshot.calls else 0.0
@@ -91,7 +93,8 @@ def summary(snapshot: Snapshot, *, elapsed: float, title: str,
         " (per call, retries included, from the histogram buckets)",
         f"background jobs      {sum(snapshot.background.values())}"
         + (f": {background}" if background else ""),
-        f"rate-limit headroom  {headroom(snapshot)} (last headers seen)",
+        f"rate-limit headroom  lowest {headroom(snapshot, lowest or snapshot.headroom)}; "
+        f"at the end {headroom(snapshot)}",
         f"failure log events   {sum(log_counts.values())}"
         + (f" ({counts(log_counts)})" if log_counts else ""),
     ]

@@ -21,7 +21,14 @@ from typing import IO, Any, Optional
 from ..faultserver.scenario import Scenario, ScenarioError, load_scenario
 from . import live, report
 from .pipeline import Pipeline
-from .scenarios import SCENARIOS, server_scenario
+from .scenarios import (
+    SCENARIOS,
+    SERVER_BURST_S,
+    SERVER_TPM,
+    Load,
+    load_at,
+    server_scenario,
+)
 from .server import FaultServer, FaultServerError, start
 from .snapshot import Snapshot, read
 from .workload import Workload, WorkloadConfig
@@ -30,9 +37,10 @@ TICK_S = 0.5
 DRAIN_S = 10.0
 DRAIN_AFTER_INTERRUPT_S = 5.0
 EXIT_INTERRUPTED = 130
-# Fault-server settings that keep a one-minute story moving: short backoffs, and a
-# `timeout` fault that outlasts the callers' 1.5 s timeout.
-SERVER_FLAGS = ("--retry-after", "0.5", "--timeout-delay", "5")
+# Fault-server settings that keep a one-minute story moving: short backoffs, a `timeout`
+# fault that outlasts the callers' 1.5 s timeout, and a token limit a spike can hit.
+SERVER_FLAGS = ("--retry-after", "0.5", "--timeout-delay", "5",
+                "--tpm", str(SERVER_TPM), "--burst-seconds", str(SERVER_BURST_S))
 
 
 @dataclass(frozen=True)
@@ -100,8 +108,11 @@ def _header(options: DemoOptions, server: FaultServer, pipeline: Pipeline,
 
 
 def _watch(view: live.View, pipeline: Pipeline, scenario: Scenario, server_started: float,
-           options: DemoOptions, interrupt: Interrupt) -> float:
-    """Redraw until the duration is over or Ctrl-C; returns the seconds the workload ran."""
+           options: DemoOptions, interrupt: Interrupt, low: Snapshot) -> float:
+    """Redraw until the duration is over or Ctrl-C; returns the seconds the workload ran.
+
+    ``low.headroom`` collects the lowest rate-limit headroom of every redraw.
+    """
     started = time.monotonic()
     deadline = started + options.duration
     view.start()
@@ -109,6 +120,7 @@ def _watch(view: live.View, pipeline: Pipeline, scenario: Scenario, server_start
         while True:
             now = time.monotonic()
             snapshot = read(pipeline.reader.get_metrics_data())
+            low.headroom = snapshot.lowest(low)
             phase = scenario.phase_at(now - server_started).name
             view.update(snapshot, now - started, phase)
             if now >= deadline or interrupt.event.wait(min(TICK_S, deadline - now)):
@@ -129,13 +141,18 @@ def _linger(options: DemoOptions, pipeline: Pipeline, interrupt: Interrupt,
 
 def _play(options: DemoOptions, server: FaultServer, server_started: float,
           scenario: Scenario, pipeline: Pipeline, out: IO[str]) -> int:
-    workload = Workload(WorkloadConfig(server.base_url, options.concurrency, options.seed))
+    def load() -> Load:
+        return load_at(options.scenario, options.duration, time.monotonic() - server_started)
+
+    workload = Workload(WorkloadConfig(server.base_url, options.concurrency, options.seed,
+                                       load=load))
     print(_header(options, server, pipeline, workload), file=out, flush=True)
     with Interrupt() as interrupt:
         workload.start()
+        low = Snapshot()
         try:
             elapsed = _watch(live.choose(options.duration, out), pipeline, scenario,
-                             server_started, options, interrupt)
+                             server_started, options, interrupt, low)
         finally:
             workload.stop()
         interrupted = interrupt.event.is_set()
@@ -145,7 +162,8 @@ def _play(options: DemoOptions, server: FaultServer, server_started: float,
                  f"scenario {options.scenario}, {options.concurrency} callers")
         print("\n" + report.summary(snapshot, elapsed=elapsed, title=title,
                                     log_counts=dict(pipeline.logs.counts),
-                                    abandoned=abandoned), file=out, flush=True)
+                                    abandoned=abandoned,
+                                    lowest=snapshot.lowest(low)), file=out, flush=True)
         _linger(options, pipeline, interrupt, out)
     return EXIT_INTERRUPTED if interrupted else 0
 

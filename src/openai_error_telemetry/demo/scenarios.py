@@ -5,6 +5,11 @@ turns it into the fault server's scenario mapping (seconds, not shares), so the 
 lands at the same point of the story however long the run is. Only faults that show on
 an HTTP attempt are staged here; stream and background faults come from the workload's
 own dice (``x-fault`` header), because a scenario cannot know which request streams.
+
+A phase may also change the load: ``surge`` makes the callers pause that many times less
+between calls and ``max_tokens`` makes chat calls ask for longer answers, so the fault
+server's real token limiter (``SERVER_TPM``) runs dry and the 429s and the headroom come
+from load, the way a batch job starting up makes them.
 """
 
 from __future__ import annotations
@@ -17,15 +22,32 @@ Rates = Mapping[str, float]
 
 # A low background of failures so no phase is perfectly clean.
 _BASELINE: Rates = {"server_error": 0.005}
+# The fault server's tokens-per-minute limit per model, in buckets of 5 s: the calm
+# workload (32-token answers) uses a fifth of it; the spike's long answers run it dry.
+SERVER_TPM = 200_000
+SERVER_BURST_S = 5
+CALM_MAX_TOKENS = 32
+
+
+@dataclass(frozen=True)
+class Load:
+    """How hard the callers push: a traffic multiplier and chat calls' ``max_tokens``."""
+
+    surge: float = 1.0
+    max_tokens: int = CALM_MAX_TOKENS
+
+
+CALM = Load()
 
 
 @dataclass(frozen=True)
 class StagedPhase:
-    """A phase of a built-in scenario: its share of the run and its fault rates."""
+    """A phase of a built-in scenario: its share of the run, its fault rates, its surge."""
 
     name: str
     share: float
     rates: Rates
+    load: Load = CALM
 
 
 SCENARIOS: dict[str, tuple[StagedPhase, ...]] = {
@@ -33,7 +55,7 @@ SCENARIOS: dict[str, tuple[StagedPhase, ...]] = {
     "story": (
         StagedPhase("calm", 0.15, _BASELINE),
         StagedPhase("rate-limit spike", 0.20,
-                    {"rate_limited": 0.30, "rate_limited_tokens": 0.05}),
+                    {"rate_limited": 0.05}, Load(surge=2.0, max_tokens=400)),
         StagedPhase("server errors", 0.20,
                     {"server_error": 0.08, "overloaded": 0.05, "bad_gateway": 0.02}),
         StagedPhase("timeouts", 0.15, {"timeout": 0.05, "connection_reset": 0.03}),
@@ -44,7 +66,7 @@ SCENARIOS: dict[str, tuple[StagedPhase, ...]] = {
     "rate-limits": (
         StagedPhase("calm", 0.25, _BASELINE),
         StagedPhase("rate-limit spike", 0.50,
-                    {"rate_limited": 0.40, "rate_limited_tokens": 0.10}),
+                    {"rate_limited": 0.10}, Load(surge=2.0, max_tokens=400)),
         StagedPhase("recovered", 0.25, _BASELINE),
     ),
     "outage": (
@@ -79,3 +101,16 @@ def server_scenario(name: str, duration: float, seed: Optional[int]) -> dict[str
     if seed is not None:
         mapping["seed"] = seed
     return mapping
+
+
+def load_at(name: str, duration: float, elapsed: float) -> Load:
+    """The load ``elapsed`` s into a built-in scenario (calm for scenario files)."""
+    phases = SCENARIOS.get(name)
+    if phases is None:
+        return CALM
+    for phase in phases[:-1]:
+        length = max(phase.share * duration, 0.1)
+        if elapsed < length:
+            return phase.load
+        elapsed -= length
+    return phases[-1].load

@@ -50,6 +50,15 @@ class Snapshot:
         """Failed attempts the SDK retried: the caller never saw them."""
         return sum(self.retried_attempts.values())
 
+    def lowest(self, earlier: Snapshot) -> dict[str, tuple[float, float]]:
+        """Per kind, the smaller headroom of this snapshot and an earlier low."""
+        low = dict(earlier.headroom)
+        for kind, pair in self.headroom.items():
+            seen = low.get(kind)
+            if seen is None or pair[0] / pair[1] < seen[0] / seen[1]:
+                low[kind] = pair
+        return low
+
     def codes(self) -> list[str]:
         """Every code seen on a call, an attempt or a background job, most frequent first."""
         seen: Counter[str] = Counter()

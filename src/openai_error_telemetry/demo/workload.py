@@ -16,10 +16,12 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import openai
 from openai.types.chat import ChatCompletionUserMessageParam
+
+from .scenarios import CALM, Load
 
 # Not a secret: the fault server accepts any key, and none of it reaches telemetry.
 API_KEY = "sk-demo-not-a-real-key"
@@ -62,6 +64,8 @@ class WorkloadConfig:
     timeout_s: float = 1.5
     max_retries: int = 2
     think_s: tuple[float, float] = (0.05, 0.35)
+    # the load now: a surge shortens the pauses, max_tokens lengthens chat answers
+    load: Callable[[], Load] = lambda: CALM
 
 
 @dataclass(frozen=True)
@@ -70,17 +74,18 @@ class Call:
 
     kind: str
     headers: Mapping[str, str]
+    max_tokens: int = CALM.max_tokens
 
 
-def next_call(rng: random.Random) -> Call:
+def next_call(rng: random.Random, load: Load = CALM) -> Call:
     """Pick a kind by weight and, for some, a header fault."""
     kind = rng.choices([k for k, _ in KINDS], weights=[w for _, w in KINDS])[0]
     roll = rng.random()
     for fault, rate in HEADER_FAULTS.get(kind, ()):
         if roll < rate:
-            return Call(kind, {"x-fault": fault})
+            return Call(kind, {"x-fault": fault}, load.max_tokens)
         roll -= rate
-    return Call(kind, {})
+    return Call(kind, {}, load.max_tokens)
 
 
 def _messages() -> list[ChatCompletionUserMessageParam]:
@@ -92,12 +97,13 @@ def _sync_call(client: openai.OpenAI, call: Call) -> None:
     if call.kind == "chat":
         client.chat.completions.create(
             model=CHAT_MODEL, messages=_messages(),
-            max_tokens=32, extra_headers=headers,
+            max_tokens=call.max_tokens, extra_headers=headers,
         )
     elif call.kind == "chat_stream":
         stream = client.chat.completions.create(
             model=CHAT_MODEL, messages=_messages(),
-            stream=True, stream_options={"include_usage": True}, extra_headers=headers,
+            stream=True, stream_options={"include_usage": True}, max_tokens=call.max_tokens,
+            extra_headers=headers,
         )
         for _chunk in stream:
             pass
@@ -134,12 +140,13 @@ async def _async_call(client: openai.AsyncOpenAI, call: Call) -> None:
     if call.kind == "chat":
         await client.chat.completions.create(
             model=CHAT_MODEL, messages=_messages(),
-            max_tokens=32, extra_headers=headers,
+            max_tokens=call.max_tokens, extra_headers=headers,
         )
     elif call.kind == "chat_stream":
         stream = await client.chat.completions.create(
             model=CHAT_MODEL, messages=_messages(),
-            stream=True, stream_options={"include_usage": True}, extra_headers=headers,
+            stream=True, stream_options={"include_usage": True}, max_tokens=call.max_tokens,
+            extra_headers=headers,
         )
         async for _chunk in stream:
             pass
@@ -203,7 +210,7 @@ class Workload:
 
     def _think(self, rng: random.Random) -> float:
         low, high = self.config.think_s
-        return rng.uniform(low, high)
+        return rng.uniform(low, high) / max(self.config.load().surge, 0.01)
 
     # -- sync callers -------------------------------------------------------------------
 
@@ -211,7 +218,7 @@ class Workload:
         rng = self._rng(index)
         with openai.OpenAI(**self._client_options()) as client:
             while not self._stop.is_set():
-                call = next_call(rng)
+                call = next_call(rng, self.config.load())
                 self._count(started=1)
                 try:
                     _sync_call(client, call)
@@ -225,7 +232,7 @@ class Workload:
     async def _async_caller(self, client: openai.AsyncOpenAI, index: int) -> None:
         rng = self._rng(index)
         while not self._stop.is_set():
-            call = next_call(rng)
+            call = next_call(rng, self.config.load())
             self._count(started=1)
             try:
                 await _async_call(client, call)
