@@ -25,6 +25,8 @@ import pytest
 LISTENING = "fault-server listening on "
 STARTUP_TIMEOUT_S = 20.0
 SHUTDOWN_TIMEOUT_S = 10.0
+# Loopback only: never through an HTTP proxy from the environment.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class FaultServerProcess:
@@ -38,7 +40,7 @@ class FaultServerProcess:
 
     def _call(self, method: str, path: str) -> Any:
         request = urllib.request.Request(f"{self.url}{path}", method=method, data=None)
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with _DIRECT.open(request, timeout=10) as response:
             return json.loads(response.read())
 
     def stats(self) -> dict[str, Any]:

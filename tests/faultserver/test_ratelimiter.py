@@ -94,19 +94,21 @@ def limited_server() -> Iterator[FaultServerProcess]:
 
 
 @pytest.mark.integration
-def test_remaining_headers_count_down_on_success(limited_server: FaultServerProcess) -> None:
-    limited_server.reset()
-    with openai.OpenAI(base_url=limited_server.base_url, api_key="sk-test",
-                       max_retries=0) as client:
+def test_remaining_headers_count_down_on_success() -> None:
+    # 60 RPM with a whole minute's bucket refills one request a second: three quick
+    # requests see 59, 58, 57 (a refill would need a second between two of them).
+    with run_fault_server("--rpm", "60", "--tpm", "100000") as server, \
+            openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0) as client:
         seen = []
         for _ in range(3):
             raw = client.chat.completions.with_raw_response.create(
                 model="count-down", messages=MESSAGES)
             numbers = rate_limit_numbers(raw.headers)
             seen.append(numbers[("requests", "remaining")])
-            assert numbers[("requests", "limit")] == 600
-            assert numbers[("tokens", "limit")] == 60000
-    assert seen[0] > seen[1] > seen[2]
+            assert numbers[("requests", "limit")] == 60
+            assert numbers[("tokens", "limit")] == 100000
+            assert numbers[("tokens", "remaining")] < 100000
+    assert seen == [59, 58, 57]
 
 
 @pytest.mark.integration
@@ -180,7 +182,7 @@ async def test_concurrent_load_meets_429s_and_retries_get_through() -> None:
         stats = server.stats()
     assert all(a.status_code == 200 for a in answers)
     retries = sum(a.retries_taken for a in answers)
-    assert retries >= 20  # only 10 fit at once
+    assert retries >= 5  # 10 fit at once, ~1 more per 10 ms: most of the other 20 must wait
     assert stats["by_fault"]["none"] == 30
     assert stats["by_source"]["limiter"] == retries
     assert stats["by_fault"]["rate_limited"] == retries

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import urllib.error
+import urllib.request
 from typing import Any
 
 import openai
@@ -113,3 +117,33 @@ def test_stats_tally_and_reset(fault_server: FaultServerProcess, client: openai.
     assert fault_server.stats()["by_endpoint_fault_status"]["responses.retrieve none 404"] == 1
     fault_server.reset()
     assert fault_server.stats()["requests"] == 0
+
+
+async def test_a_hundred_concurrent_streams(fault_server: FaultServerProcess) -> None:
+    async def one(client: openai.AsyncOpenAI) -> int:
+        stream = await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES,
+                                                      stream=True)
+        return len([chunk async for chunk in stream])
+
+    before = fault_server.stats()["by_endpoint_fault_status"].get("chat.completions none 200", 0)
+    async with openai.AsyncOpenAI(base_url=fault_server.base_url, api_key="sk-test",
+                                  max_retries=0) as client:
+        counts = await asyncio.gather(*(one(client) for _ in range(100)))
+    assert counts == [counts[0]] * 100
+    after = fault_server.stats()["by_endpoint_fault_status"]["chat.completions none 200"]
+    assert after - before == 100
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]"])
+def test_a_body_that_is_not_a_json_object_is_a_400(
+        fault_server: FaultServerProcess, body: bytes) -> None:
+    request = urllib.request.Request(f"{fault_server.base_url}/chat/completions", data=body,
+                                     method="POST",
+                                     headers={"content-type": "application/json"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        opener.open(request, timeout=10)
+    assert caught.value.code == 400
+    error = json.loads(caught.value.read())["error"]
+    assert error["type"] == "invalid_request_error"
+    assert error["message"]

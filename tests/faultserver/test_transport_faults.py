@@ -44,11 +44,13 @@ def test_timeout_fault_outlasts_the_client_timeout(
     started = time.monotonic()
     with pytest.raises(openai.APITimeoutError) as caught:
         client.with_options(timeout=0.3).chat.completions.create(
-            model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-fault": "timeout=5"})
-    assert time.monotonic() - started < 4  # the client gave up; it did not wait 5 s
+            model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-fault": "timeout=30"})
+    assert time.monotonic() - started < 4  # the client gave up; it did not wait 30 s
     assert classify_exception(caught.value).code == "timeout"
-    # counted when the server sees the client go (status "200": what it would have sent)
+    # The server cancels the handler when the client goes, and counts the request then
+    # (status "200": what it would have sent), long before the 30 s are up.
     assert _wait_for_tally(fault_server, key, before + 1) == before + 1
+    assert fault_server.stats()["in_flight"] == 0
 
 
 def test_timeout_fault_answers_after_its_delay_when_the_client_waits(
@@ -147,3 +149,31 @@ def test_responses_stream_error_event_is_yielded_as_an_event(client: openai.Open
     assert classified is not None
     assert classified.code == "rate_limited"
     assert all(classify_stream_event(e) is None for e in events[:-1])
+
+
+# What a stream that goes quiet raises: httpx(2).ReadTimeout on openai < 3.14, wrapped after.
+MID_STREAM_STALL = {"ReadTimeout", "APITimeoutError"}
+
+
+def test_stream_that_goes_quiet_after_n_chunks_times_out(client: openai.OpenAI) -> None:
+    received: list[Any] = []
+    stream = client.with_options(timeout=0.4).chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, stream=True,
+        extra_headers={"x-fault": "timeout;after=2;delay=30"})
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - the class differs per major
+        _drain(stream, received)
+    assert len(received) == 2
+    assert type(caught.value).__name__ in MID_STREAM_STALL
+    assert classify_exception(caught.value, after_response=True).code == "timeout"
+
+
+async def test_stream_stall_shorter_than_the_timeout_completes(
+        aclient: openai.AsyncOpenAI) -> None:
+    started = time.monotonic()
+    stream = await aclient.responses.create(
+        model="gpt-4o-mini", input="hi", stream=True,
+        extra_headers={"x-fault": "timeout;after=3;delay=0.3"})
+    events: list[Any] = []
+    await _adrain(stream, events)
+    assert events[-1].type == "response.completed"
+    assert time.monotonic() - started >= 0.3

@@ -37,7 +37,7 @@ class Telemetry:
         self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
         self.reader = InMemoryMetricReader()
         self.meter_provider = MeterProvider(metric_readers=[self.reader])
-        self._metrics: Optional[Any] = None
+        self._latest: dict[tuple[str, frozenset[tuple[str, Any]]], Any] = {}
 
     def spans(self, kind: Optional[str] = None) -> list[ReadableSpan]:
         """Finished spans; ``kind`` "operation" or "attempt" (attempts have http.request.method)."""
@@ -49,17 +49,20 @@ class Telemetry:
         return found
 
     def points(self, name: str) -> list[Any]:
-        """The data points of metric ``name`` (collects once per call)."""
+        """The latest data point of every series of metric ``name``.
+
+        Each call collects; points are merged by series across collections, because older
+        SDKs export a gauge only in the collection right after it was set.
+        """
         data = self.reader.get_metrics_data()
-        out: list[Any] = []
-        if data is None:
-            return out
-        for resource in data.resource_metrics:
-            for scope in resource.scope_metrics:
-                for metric in scope.metrics:
-                    if metric.name == name:
-                        out.extend(metric.data.data_points)
-        return out
+        if data is not None:
+            for resource in data.resource_metrics:
+                for scope in resource.scope_metrics:
+                    for metric in scope.metrics:
+                        for point in metric.data.data_points:
+                            series = frozenset(dict(point.attributes).items())
+                            self._latest[(metric.name, series)] = point
+        return [point for (metric, _), point in self._latest.items() if metric == name]
 
     def total(self, name: str, **match: Any) -> float:
         """Sum of counter values (or histogram counts) whose attributes include ``match``."""

@@ -93,3 +93,15 @@ def test_tracker_is_bounded_and_counts_once():
     assert tracker.first_terminal("resp_9") is True
     assert tracker.first_terminal("resp_9") is False
     assert tracker.link_for("resp_0") is None
+
+
+def test_a_foreground_incomplete_response_fails_its_span_and_logs(telemetry, logs):
+    incomplete = {**response("incomplete"), "background": False,
+                  "incomplete_details": {"reason": "max_output_tokens"}}
+    c = client(lambda request: json_response(200, incomplete))
+    assert c.responses.create(model="gpt-4o", input="x").status == "incomplete"
+    (op,) = telemetry.spans("operation")
+    assert op.attributes["error.type"] == "output_truncated"
+    assert [e["error_code"] for e in logs.named("openai.operation.failed")] == [
+        "output_truncated"]
+    assert telemetry.points("openai.background.responses") == []

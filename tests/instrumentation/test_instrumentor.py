@@ -72,9 +72,11 @@ def test_uninstrumented_calls_emit_nothing():
 
 
 def test_entry_point_has_a_name_of_its_own():
-    found = [ep for ep in entry_points(group="opentelemetry_instrumentor")
-             if ep.value.startswith("openai_error_telemetry")]
-    assert [ep.name for ep in found] == ["openai_error_telemetry"]
+    every = entry_points()
+    group = (every.select(group="opentelemetry_instrumentor") if hasattr(every, "select")
+             else every.get("opentelemetry_instrumentor", []))  # Python 3.9
+    found = [ep for ep in group if ep.value.startswith("openai_error_telemetry")]
+    assert {ep.name for ep in found} == {"openai_error_telemetry"}  # 3.9 may list it twice
     assert found[0].load() is OpenAIErrorTelemetryInstrumentor
 
 

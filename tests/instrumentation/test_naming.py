@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from openai_error_telemetry.instrumentation.naming import describe
 
@@ -36,3 +38,14 @@ def test_the_response_id_is_found_for_links():
     assert describe("GET", "/responses/resp_68a1b2").response_id == "resp_68a1b2"
     assert describe("POST", "/responses").response_id is None
     assert describe("GET", "/batches/batch_1").response_id is None
+
+
+@given(
+    method=st.sampled_from(["GET", "POST", "DELETE", "PATCH"]),
+    segments=st.lists(st.text(alphabet="abcxyz_-0123456789:", min_size=1, max_size=50),
+                      max_size=6),
+)
+def test_no_digit_or_long_segment_ever_reaches_a_name(method, segments):
+    name = describe(method, "/" + "/".join(segments)).name
+    assert not any(ch.isdigit() for ch in name)
+    assert all(len(part) <= 40 for part in name.split("."))

@@ -119,7 +119,7 @@ async def test_async_mid_stream_drop_is_stream_interrupted(telemetry):
     assert op.attributes["error.type"] == "stream_interrupted"
 
 
-def test_responses_stream_failed_event_marks_the_span(telemetry):
+def test_responses_stream_failed_event_marks_the_span(telemetry, logs):
     handler, _ = sequence(sse_response(responses_events(FAILED), done=False))
     events = list(client(handler).responses.create(model="gpt-4o", input="x", stream=True))
     assert [e.type for e in events] == ["response.created", "response.failed"]
@@ -128,6 +128,7 @@ def test_responses_stream_failed_event_marks_the_span(telemetry):
     assert op.status.status_code == StatusCode.ERROR
     assert op.attributes["error.type"] == "rate_limited"
     assert op.attributes["openai.stream.outcome"] == "failed"
+    assert [e["error_code"] for e in logs.named("openai.stream.failed")] == ["rate_limited"]
 
 
 def test_responses_stream_helper_completed(telemetry):
@@ -186,3 +187,16 @@ async def test_async_stream_completed(telemetry):
     (op,) = telemetry.spans("operation")
     assert op.attributes["openai.stream.outcome"] == "completed"
     assert isinstance(stream, openai.AsyncStream)
+
+
+def test_uninstrumenting_mid_stream_leaves_the_stream_working(telemetry):
+    import openai_error_telemetry
+
+    handler, _ = sequence(sse_response([chunk("a"), chunk("b"), chunk("c")]))
+    stream = client(handler).chat.completions.create(model="m", messages=[], stream=True)
+    first = next(iter(stream))
+    openai_error_telemetry.uninstrument()
+    rest = list(stream)
+    assert [c.choices[0].delta.content for c in [first, *rest]] == ["a", "b", "c"]
+    (op,) = telemetry.spans("operation")
+    assert op.attributes["openai.stream.outcome"] == "completed"

@@ -250,12 +250,13 @@ class FaultServer:
             self.tally.record(endpoint, fault.name, "reset", source)
             wire.reset_connection(call.request)
             return web.Response(status=500)  # never sent: the connection is gone
-        if fault.kind == TIMEOUT:
-            default_delay = str(self.config.timeout_delay)
-            delay = number_arg(arg_or_param(spec, fault, default_delay), "delay")
-            return await self._answer_counted(call, _after(delay, answer), None, fault.name,
-                                              source)
+        if fault.kind == TIMEOUT and not (call.stream and "after" in spec.params):
+            return await self._answer_counted(call, _after(self._delay(spec, fault), answer),
+                                              None, fault.name, source)
         return await self._answer_counted(call, answer, planned, fault.name, source)
+
+    def _delay(self, spec: FaultSpec, fault: Fault) -> float:
+        return number_arg(arg_or_param(spec, fault, str(self.config.timeout_delay)), "delay")
 
     # -- error answers ------------------------------------------------------------------
 
@@ -419,6 +420,10 @@ class FaultServer:
     async def _stream(self, call: Call, frames: list[bytes], planned: Optional[Planned],
                       *, responses: bool) -> web.StreamResponse:
         cut_after: Optional[int] = None
+        stall: Optional[tuple[int, float]] = None
+        if planned is not None and planned.fault.kind == TIMEOUT:  # a stream that goes quiet
+            stall = (int(planned.spec.number("after", 0)),
+                     self._delay(planned.spec, planned.fault))
         if planned is not None and planned.fault.kind in (STREAM_CUT, STREAM_ERROR):
             after = int(planned.spec.number("after", DEFAULT_EVENTS_BEFORE_FAULT))
             if planned.fault.kind == STREAM_CUT:
@@ -429,7 +434,8 @@ class FaultServer:
                 code = arg_or_param(planned.spec, planned.fault, "server_error")
                 frames = [*frames[:after], _error_frame(code, after, responses)]
         return await wire.stream_frames(call.request, call.headers(), frames,
-                                        cut_after=cut_after, delay=self.config.chunk_delay)
+                                        cut_after=cut_after, delay=self.config.chunk_delay,
+                                        stall=stall)
 
 
 def _after(delay: float, answer: Answer) -> Answer:

@@ -169,7 +169,8 @@ FAULTS: dict[str, Fault] = {
         Fault(
             "timeout",
             TIMEOUT,
-            "answer only after `delay` seconds (default 30), past the client's timeout",
+            "answer only after `delay` seconds (default 30), past the client's timeout; "
+            "with `after=N` on a stream, go quiet after N events",
             arg="delay",
         ),
         Fault("connection_reset", RESET, "TCP reset after the request is read, no response"),

@@ -97,20 +97,21 @@ def chat_chunks(model: str, words: list[str], prompt_tokens: int,
         yield {**base, "choices": [], "usage": chat_usage(prompt_tokens, len(words))}
 
 
-def _message(text: str, status: str) -> dict[str, Any]:
+def _message(job: Job, text: str, status: str) -> dict[str, Any]:
+    """The output message of a response; its id follows the response's, stable across polls."""
     return {
         "type": "message",
-        "id": "msg_" + uuid.uuid5(uuid.NAMESPACE_OID, text).hex,
+        "id": "msg_" + job.id.partition("_")[2],
         "status": status,
         "role": "assistant",
-        "content": [{"type": "output_text", "text": text, "annotations": []}],
+        "content": [{"type": "output_text", "text": text, "annotations": []}] if text else [],
     }
 
 
 def response_object(job: Job, status: str, words: list[str]) -> dict[str, Any]:
     """A Responses API ``response`` object as it stands in ``status``."""
     finished = status in ("completed", "incomplete")
-    output = [_message("".join(words), "completed" if status == "completed" else
+    output = [_message(job, "".join(words), "completed" if status == "completed" else
                        "incomplete")] if finished else []
     out_tokens = len(words) if finished else 0
     error = coded_error(job.outcome.error_code or "server_error") if status == "failed" else None
@@ -153,14 +154,14 @@ def response_object(job: Job, status: str, words: list[str]) -> dict[str, Any]:
 def response_events(job: Job, words: list[str], final: str) -> Iterator[dict[str, Any]]:
     """The SSE events of a streamed Responses answer ending in ``final`` status."""
     seq = iter(range(1_000_000))
-    item_id = _message("".join(words), "completed")["id"]
+    item_id = _message(job, "", "in_progress")["id"]
     yield {"type": "response.created", "sequence_number": next(seq),
            "response": response_object(job, "in_progress", words)}
     yield {"type": "response.in_progress", "sequence_number": next(seq),
            "response": response_object(job, "in_progress", words)}
     part = {"type": "output_text", "text": "", "annotations": []}
     yield {"type": "response.output_item.added", "sequence_number": next(seq), "output_index": 0,
-           "item": {**_message("", "in_progress"), "id": item_id, "content": []}}
+           "item": _message(job, "", "in_progress")}
     yield {"type": "response.content_part.added", "sequence_number": next(seq),
            "item_id": item_id, "output_index": 0, "content_index": 0, "part": part}
     for word in words:
@@ -179,7 +180,7 @@ def response_events(job: Job, words: list[str], final: str) -> Iterator[dict[str
            "item_id": item_id, "output_index": 0, "content_index": 0,
            "part": {**part, "text": text}}
     yield {"type": "response.output_item.done", "sequence_number": next(seq), "output_index": 0,
-           "item": {**_message(text, "completed"), "id": item_id}}
+           "item": _message(job, text, "completed")}
     yield {"type": f"response.{final}", "sequence_number": next(seq),
            "response": response_object(job, final, words)}
 

@@ -59,26 +59,42 @@ def reset_connection(request: web.BaseRequest) -> None:
 
 async def stream_frames(request: web.BaseRequest, headers: Mapping[str, str],
                         frames: Sequence[bytes], *, cut_after: Optional[int] = None,
-                        delay: float = 0.0) -> web.StreamResponse:
-    """Send SSE frames, ``delay`` apart; with ``cut_after`` reset after that many frames."""
+                        delay: float = 0.0, stall: Optional[tuple[int, float]] = None,
+                        ) -> web.StreamResponse:
+    """Send SSE frames, ``delay`` apart; with ``cut_after`` reset after that many frames;
+    with ``stall=(n, seconds)`` go quiet for that long after n frames (a read timeout)."""
     response = web.StreamResponse(status=200, headers=headers)
     response.content_type = "text/event-stream"
     response.headers["cache-control"] = "no-cache"
     await response.prepare(request)
     sent = frames if cut_after is None else frames[:cut_after]
-    if delay:
-        for index, frame in enumerate(sent):
-            if index:
-                await asyncio.sleep(delay)
-            await response.write(frame)
-    elif sent:
-        # No pacing asked for: one write (one chunk, one send) carries every event.
-        await response.write(b"".join(sent))
+    for part, pause in _parts(sent, delay, stall):
+        if pause:
+            await asyncio.sleep(pause)
+        await response.write(part)
     if cut_after is not None:
         reset_connection(request)
         return response
     await response.write_eof()
     return response
+
+
+def _parts(frames: Sequence[bytes], delay: float,
+           stall: Optional[tuple[int, float]]) -> list[tuple[bytes, float]]:
+    """(bytes to write, pause before) pairs: one write per frame when paced, else as few
+    writes as the stall allows (one chunk, one send, for an unpaced stream)."""
+    if delay:
+        return [(frame, (delay if index else 0.0) + _stall_before(index, stall))
+                for index, frame in enumerate(frames)]
+    if stall is None or stall[0] >= len(frames):
+        return [(b"".join(frames), 0.0)] if frames else []
+    head, tail = frames[:stall[0]], frames[stall[0]:]
+    parts = [(b"".join(head), 0.0)] if head else []
+    return [*parts, (b"".join(tail), stall[1])]
+
+
+def _stall_before(index: int, stall: Optional[tuple[int, float]]) -> float:
+    return stall[1] if stall is not None and index == stall[0] else 0.0
 
 
 async def truncated_body(request: web.BaseRequest, data: Any,

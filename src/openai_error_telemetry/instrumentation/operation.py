@@ -27,8 +27,6 @@ from .background import NON_TERMINAL, TERMINAL
 from .naming import INFERENCE_OPERATIONS, describe
 from .runtime import Runtime
 
-# Bound on the remembered last gauge values (kind x field x model x server).
-MAX_GAUGE_SERIES = 512
 _NEVER_WINS = frozenset({ErrorCode.QUOTA_EXHAUSTED, ErrorCode.AUTH_ERROR})
 
 
@@ -243,21 +241,14 @@ class Operation:
         logs.emit(semconv.LOG_ATTEMPT_FAILED, "warning" if will_retry else "error", fields)
 
     def _record_rate_limits(self, headers: Any) -> None:
-        """Gauges from ``x-ratelimit-*``; a value equal to the last one is not re-sent
-        (a gauge keeps its last value, and each point costs tens of microseconds)."""
+        """Gauges from ``x-ratelimit-*`` on every answer (set each time: older SDKs drop a
+        gauge series from the next export when it was not set since the last one)."""
         numbers = rate_limit_numbers(headers)
         if not numbers:
             return
         instruments = self.rt.instruments
-        last = self.rt.last_gauge_values
         server = self.attrs[semconv.SERVER_ADDRESS]
         for (kind, field), value in numbers.items():
-            key = (kind, field, self.model, server)
-            if last.get(key) == value:
-                continue
-            if len(last) >= MAX_GAUGE_SERIES:
-                last.clear()
-            last[key] = value
             attributes: Attributes = {
                 semconv.OPENAI_RATELIMIT_KIND: kind,
                 semconv.SERVER_ADDRESS: server,
@@ -329,6 +320,8 @@ class Operation:
         if failure is not None:
             self.failure = failure
         if not background:
+            if failure is not None and not self.streaming and self.rt.settings.logs:
+                self._log_operation(failure)
             return
         tracker = self.rt.tracker
         if status in NON_TERMINAL:
@@ -361,24 +354,25 @@ class Operation:
         if self.rt.settings.record_exceptions:
             self.span.record_exception(error)
         if self.rt.settings.logs and not attempt_failed:
-            event = semconv.LOG_STREAM_FAILED if self.streaming else semconv.LOG_OPERATION_FAILED
-            fields = logs.failure_fields(
-                failure, self.span, operation=self.description.name, model=self.model,
-                duration_s=time.perf_counter() - self.start,
-            )
-            logs.emit(event, "error", fields)
+            self._log_operation(failure)
         self.end()
+
+    def _log_operation(self, failure: Classification) -> None:
+        """A failure no attempt reported: a raised stream, parse(), a failed response."""
+        event = semconv.LOG_STREAM_FAILED if self.streaming else semconv.LOG_OPERATION_FAILED
+        fields = logs.failure_fields(
+            failure, self.span, operation=self.description.name,
+            model=self.response_model or self.model,
+            duration_s=time.perf_counter() - self.start,
+        )
+        logs.emit(event, "error", fields)
 
     def stream_failed(self, failure: Classification) -> None:
         """A stream event said the response failed (``error``, ``response.failed``...)."""
         if self.failure is None:
             self.failure = failure
             if self.rt.settings.logs:
-                fields = logs.failure_fields(
-                    failure, self.span, operation=self.description.name, model=self.model,
-                    duration_s=time.perf_counter() - self.start,
-                )
-                logs.emit(semconv.LOG_STREAM_FAILED, "error", fields)
+                self._log_operation(failure)
 
     def first_chunk(self) -> None:
         elapsed = time.perf_counter() - self.start

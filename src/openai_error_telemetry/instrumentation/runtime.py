@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class Runtime:
     """Tracer, instruments, settings, SDK layout and the background-job tracker."""
 
-    __slots__ = ("instruments", "last_gauge_values", "layout", "settings", "tracer", "tracker")
+    __slots__ = ("instruments", "layout", "settings", "tracer", "tracker")
 
     def __init__(
         self,
@@ -37,7 +37,6 @@ class Runtime:
         self.settings = settings
         self.layout = layout
         self.tracker = BackgroundTracker(settings.background_max_tracked)
-        self.last_gauge_values: dict[tuple[str, str, Optional[str], object], float] = {}
 
 
 _runtime: Optional[Runtime] = None

@@ -9,6 +9,7 @@ The proxies behave like the SDK's ``Stream`` / ``AsyncStream`` in every other re
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Optional
 
 import wrapt
@@ -56,13 +57,13 @@ class StreamWatcher:
         op = self.op
         if kind in _TERMINAL_EVENTS:
             self.terminal = True
-        response = getattr(item, "response", None)
-        if response is not None and (kind in _TERMINAL_EVENTS or op.response_model is None):
-            op.observe_model(response)
         if kind in _FAILURE_EVENTS:
             failure = classify_stream_event(item)
             if failure is not None:
                 op.stream_failed(failure)
+        response = getattr(item, "response", None)
+        if response is not None and (kind in _TERMINAL_EVENTS or op.response_model is None):
+            op.observe_model(response)
 
     def exhausted(self) -> None:
         if self.done:
@@ -91,6 +92,12 @@ def _guarded(hook: str, call: Any, *args: Any) -> None:
         call(*args)
     except Exception as error:  # never let our bookkeeping break the user's stream
         report(hook, error)
+
+
+def _abandoned(proxy: Any) -> None:
+    """Garbage collected unfinished: end the span (silently, even at interpreter exit)."""
+    with contextlib.suppress(Exception):  # a finalizer must never raise or print
+        proxy._self_watcher.stopped(OUTCOME_ABANDONED)
 
 
 class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
@@ -134,7 +141,7 @@ class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
             _guarded("stream.closed", self._self_watcher.stopped, OUTCOME_CLOSED)
 
     def __del__(self) -> None:
-        _guarded("stream.abandoned", self._self_watcher.stopped, OUTCOME_ABANDONED)
+        _abandoned(self)
 
 
 class TracedAsyncStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
@@ -178,7 +185,7 @@ class TracedAsyncStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
             _guarded("stream.closed", self._self_watcher.stopped, OUTCOME_CLOSED)
 
     def __del__(self) -> None:
-        _guarded("stream.abandoned", self._self_watcher.stopped, OUTCOME_ABANDONED)
+        _abandoned(self)
 
 
 def trace_stream(stream: Any, op: Operation, is_async: bool) -> Any:
