@@ -136,15 +136,19 @@ def code_table(lines: list[str]) -> CodeTable:
     return table
 
 
+# Loopback only: never through a proxy from the environment.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with _DIRECT.open(url, timeout=10) as response:
         return str(response.read().decode())
 
 
 def refuses(url: str) -> bool:
     """True when nothing listens at ``url`` any more."""
     try:
-        urllib.request.urlopen(url, timeout=2).close()
+        _DIRECT.open(url, timeout=2).close()
     except (urllib.error.URLError, ConnectionError):
         return True
     return False

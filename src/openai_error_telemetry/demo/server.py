@@ -9,15 +9,13 @@ demo dies without cleaning up, so no server is ever left behind.
 from __future__ import annotations
 
 import ctypes
-import json
 import selectors
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Sequence
-from typing import IO, Any, Callable, Optional
+from typing import IO, Callable, Optional
 
 LISTENING = "fault-server listening on "
 STARTUP_TIMEOUT_S = 20.0
@@ -45,19 +43,13 @@ def _die_with_parent() -> Optional[Callable[[], None]]:
 
 
 class FaultServer:
-    """A running ``fault-server`` child: its URL, its tally, and how to stop it."""
+    """A running ``fault-server`` child: its URL and how to stop it."""
 
     def __init__(self, process: subprocess.Popen[str], url: str, stderr: IO[bytes]) -> None:
         self.process = process
         self.url = url
         self.base_url = f"{url}/v1"
         self._stderr = stderr
-
-    def stats(self) -> dict[str, Any]:
-        """The server's own tally (``GET /_fault/stats``)."""
-        with urllib.request.urlopen(f"{self.url}/_fault/stats", timeout=5) as response:
-            result: dict[str, Any] = json.loads(response.read())
-        return result
 
     def stderr_text(self) -> str:
         self._stderr.seek(0)
