@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,3 +43,19 @@ def test_a_scenario_file_that_does_not_load_exits_2(
     err = capsys.readouterr().err
     assert "demo: bad scenario" in err
     assert "add up to more than 1" in err
+
+
+def test_a_metrics_port_in_use_exits_1_and_stops_the_fault_server() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "openai_error_telemetry", "demo", "--duration", "1",
+             "--metrics-port", str(port)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+    assert done.returncode == 1, done.stderr
+    assert f"demo: cannot serve metrics on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "fault server exited" not in done.stderr  # stopped cleanly (status 0)

@@ -132,15 +132,15 @@ class Pipeline:
             self.logger_provider = LoggerProvider(resource=resource)
             self.logger_provider.add_log_record_processor(BatchLogRecordProcessor(logs))
         self.meter_provider = MeterProvider(metric_readers=readers, resource=resource)
-        self.logs = LogSink(self.logger_provider)
-        structlog.configure(processors=[structlog.processors.add_log_level, self.logs])
         try:
             self._http, self._http_thread = start_http_server(
                 metrics_port, addr="127.0.0.1", registry=REGISTRY
             )
         except OSError:
-            self.meter_provider.shutdown()
+            self._shutdown_providers()
             raise
+        self.logs = LogSink(self.logger_provider)
+        structlog.configure(processors=[structlog.processors.add_log_level, self.logs])
         self.metrics_url = f"http://127.0.0.1:{self._http.server_port}/metrics"
 
     def stop_serving(self) -> None:
@@ -151,6 +151,9 @@ class Pipeline:
     def shutdown(self) -> None:
         """Flush OTLP (bounded by the exporters' own timeouts) and stop every provider."""
         self.stop_serving()
+        self._shutdown_providers()
+
+    def _shutdown_providers(self) -> None:
         if self.tracer_provider is not None:
             self.tracer_provider.shutdown()
         if self.logger_provider is not None:

@@ -66,7 +66,6 @@ class FaultServer:
                 self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
-        self._stderr.close()
         return self.process.returncode
 
 
