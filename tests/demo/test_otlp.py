@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from collections import Counter
 from typing import Any
 
@@ -74,3 +76,20 @@ def test_traces_metrics_and_logs_are_exported_over_otlp_http() -> None:
     assert service == {"openai-error-telemetry-demo"}
     assert API_KEY.encode() not in raw
     assert PROMPT.encode() not in raw
+
+
+def test_a_collector_that_is_down_delays_the_exit_by_a_bounded_flush() -> None:
+    with socket.socket() as closed:  # a port with nothing listening
+        closed.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    started = time.monotonic()
+    with run_demo("--duration", "2", "--concurrency", "2",
+                  env_extra={"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}) as demo:
+        status = demo.read_rest(timeout_s=60)
+    took = time.monotonic() - started
+
+    assert status == 0, demo.stderr_text()
+    assert demo.value("== summary:").startswith("ran ")
+    assert f"the last OTLP export to {endpoint} did not finish in time" in demo.stderr_text()
+    assert "Traceback" not in demo.stderr_text()
+    assert took < 25, took  # 2 s run, a short drain, at most 5 s of flushing, start-up

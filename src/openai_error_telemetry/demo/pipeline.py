@@ -39,6 +39,9 @@ ENV_METRIC_INTERVAL = "OTEL_METRIC_EXPORT_INTERVAL"
 SERVICE_NAME = "openai-error-telemetry-demo"
 # A demo lasts a minute: the SDK's default 60 s export interval would show one point.
 DEFAULT_OTLP_INTERVAL_MS = 5000
+# The last OTLP flush may take this long; a collector that is down must not hold the exit
+# for the exporters' full retry schedule (about 20 s).
+FLUSH_BUDGET_S = 5.0
 
 _SEVERITY = {"warning": SeverityNumber.WARN, "error": SeverityNumber.ERROR}
 
@@ -127,11 +130,13 @@ class Pipeline:
             readers.append(PeriodicExportingMetricReader(
                 metrics, export_interval_millis=_otlp_interval_ms()
             ))
-            self.tracer_provider = TracerProvider(resource=resource)
+            self.tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
             self.tracer_provider.add_span_processor(BatchSpanProcessor(spans))
-            self.logger_provider = LoggerProvider(resource=resource)
+            self.logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
             self.logger_provider.add_log_record_processor(BatchLogRecordProcessor(logs))
-        self.meter_provider = MeterProvider(metric_readers=readers, resource=resource)
+        self.meter_provider = MeterProvider(
+            metric_readers=readers, resource=resource, shutdown_on_exit=False
+        )
         try:
             self._http, self._http_thread = start_http_server(
                 metrics_port, addr="127.0.0.1", registry=REGISTRY
@@ -148,14 +153,24 @@ class Pipeline:
         self._http.shutdown()
         self._http.server_close()
 
-    def shutdown(self) -> None:
-        """Flush OTLP (bounded by the exporters' own timeouts) and stop every provider."""
-        self.stop_serving()
-        self._shutdown_providers()
+    def shutdown(self) -> bool:
+        """Close the endpoint, flush OTLP and stop every provider, within ``FLUSH_BUDGET_S``.
 
-    def _shutdown_providers(self) -> None:
-        if self.tracer_provider is not None:
-            self.tracer_provider.shutdown()
-        if self.logger_provider is not None:
-            self.logger_provider.shutdown()
-        self.meter_provider.shutdown()
+        Returns False when a flush was still running at the end of the budget (it goes on
+        in a daemon thread and dies with the process).
+        """
+        self.stop_serving()
+        return self._shutdown_providers()
+
+    def _shutdown_providers(self) -> bool:
+        providers: list[Any] = [self.meter_provider, self.tracer_provider, self.logger_provider]
+        threads = [
+            threading.Thread(target=provider.shutdown, name="demo-otel-shutdown", daemon=True)
+            for provider in providers if provider is not None
+        ]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + FLUSH_BUDGET_S
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in threads)

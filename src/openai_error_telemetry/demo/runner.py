@@ -186,7 +186,9 @@ def _with_telemetry(options: DemoOptions, server: FaultServer, server_started: f
         finally:
             uninstrument()
     finally:
-        pipeline.shutdown()
+        if not pipeline.shutdown():
+            print(f"demo: the last OTLP export to {pipeline.otlp_endpoint} did not finish "
+                  "in time; is the collector up?", file=err)
 
 
 def run_demo(options: DemoOptions, out: IO[str], err: IO[str]) -> int:
