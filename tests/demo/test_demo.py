@@ -124,3 +124,17 @@ def test_ctrl_c_ends_the_run_with_the_summary_so_far() -> None:
     assert calls > 0
     assert refuses(f"{server_url}/_fault/stats")
     assert refuses(metrics_url)
+
+
+def test_a_proxy_in_the_environment_is_not_asked_to_reach_loopback() -> None:
+    dead = "http://127.0.0.1:9"
+    with run_demo("--duration", "2", "--concurrency", "2", "--scenario", "calm",
+                  env_extra={"HTTP_PROXY": dead, "HTTPS_PROXY": dead, "ALL_PROXY": dead,
+                             "http_proxy": dead, "https_proxy": dead, "all_proxy": dead}) as demo:
+        status = demo.read_rest(timeout_s=60)
+
+    assert status == 0, demo.stderr_text()
+    calls_line = demo.value("calls ")
+    calls, failed = int(calls_line.split()[0]), int(calls_line.split(", ")[1].split()[0])
+    assert calls > 5, calls_line
+    assert failed < calls / 5, calls_line  # through the dead proxy every call would fail

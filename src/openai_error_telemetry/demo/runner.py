@@ -9,6 +9,7 @@ summary so far; a second one skips the drain.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import tempfile
 import threading
@@ -73,6 +74,15 @@ class Interrupt:
     def __exit__(self, *exc: object) -> None:
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
+
+
+def _bypass_proxies() -> None:
+    """Everything the demo calls is on 127.0.0.1: a proxy from the environment (which the
+    SDK's HTTP client honours) must not be asked to reach it."""
+    for name in ("NO_PROXY", "no_proxy"):
+        hosts = [host.strip() for host in os.environ.get(name, "").split(",") if host.strip()]
+        if "127.0.0.1" not in hosts:
+            os.environ[name] = ",".join([*hosts, "127.0.0.1"])
 
 
 def _scenario_file(options: DemoOptions, directory: str) -> Path:
@@ -193,6 +203,7 @@ def _with_telemetry(options: DemoOptions, server: FaultServer, server_started: f
 
 def run_demo(options: DemoOptions, out: IO[str], err: IO[str]) -> int:
     """The whole demo; returns the exit status (0, 130 after Ctrl-C, 1 or 2 on errors)."""
+    _bypass_proxies()
     with tempfile.TemporaryDirectory(prefix="oet-demo-") as directory, \
             tempfile.TemporaryFile() as server_stderr:
         scenario_path = _scenario_file(options, directory)
