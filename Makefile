@@ -16,8 +16,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
+# The product in a minute, no API key: fault server, instrumented workload, live view, summary.
+DEMO_ARGS ?=
 demo: venv
-	$(BIN)/openai-error-telemetry classify --format table < examples/failures.jsonl
+	$(BIN)/openai-error-telemetry demo $(DEMO_ARGS)
 
 test: system-deps lint typecheck matrix
 

@@ -1,0 +1,36 @@
+"""Built-in scenarios: valid fault-server scenarios whose phases fill the run."""
+
+from __future__ import annotations
+
+import pytest
+
+from openai_error_telemetry.demo.scenarios import (
+    CALM,
+    SCENARIOS,
+    load_at,
+    server_scenario,
+)
+from openai_error_telemetry.faultserver.scenario import scenario_from_mapping
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_every_builtin_scenario_loads_and_spans_the_duration(name: str) -> None:
+    assert sum(phase.share for phase in SCENARIOS[name]) == pytest.approx(1.0)
+    scenario = scenario_from_mapping(server_scenario(name, 60.0, seed=3))
+    assert scenario.seed == 3
+    assert [p.name for p in scenario.phases] == [p.name for p in SCENARIOS[name]]
+    assert scenario.phases[-1].duration is None  # the drain meets the last phase's rates
+    assert sum(p.duration or 0.0 for p in scenario.phases) == pytest.approx(
+        60.0 * (1 - SCENARIOS[name][-1].share)
+    )
+
+
+def test_the_story_spikes_the_load_only_in_its_spike() -> None:
+    # story: calm 15% (9 s of 60), then the spike for 20% (12 s)
+    assert load_at("story", 60.0, 5.0) == CALM
+    spike = load_at("story", 60.0, 10.0)
+    assert spike.surge > 1
+    assert spike.max_tokens > CALM.max_tokens
+    assert load_at("story", 60.0, 22.0) == CALM
+    assert load_at("story", 60.0, 500.0) == CALM
+    assert load_at("some/file.toml", 60.0, 10.0) == CALM
