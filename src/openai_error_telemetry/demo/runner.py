@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, Optional
 
+from ..faultserver.process import FaultServer, FaultServerError, start
 from ..faultserver.scenario import Scenario, ScenarioError, load_scenario
 from . import live, report
 from .pipeline import Pipeline
@@ -30,7 +31,6 @@ from .scenarios import (
     load_at,
     server_scenario,
 )
-from .server import FaultServer, FaultServerError, start
 from .snapshot import Snapshot, read
 from .workload import Workload, WorkloadConfig
 
@@ -213,7 +213,7 @@ def run_demo(options: DemoOptions, out: IO[str], err: IO[str]) -> int:
             print(f"demo: bad scenario: {exc}", file=err)
             return 2
         try:
-            server = start(_server_flags(options, scenario_path), server_stderr)
+            server = start(_server_flags(options, scenario_path), server_stderr, own_session=True)
         except FaultServerError as exc:
             print(f"demo: {exc}", file=err)
             return 1
