@@ -1,7 +1,9 @@
 """Stable error codes and telemetry for every way an OpenAI call can fail.
 
-The public face. Names that need the ``openai`` SDK (and so ``httpx``/``httpx2``) are
-loaded on first use, so ``from openai_error_telemetry import classify`` stays light.
+The public face. The classifier (standard library only) is imported eagerly: the
+function ``classify`` must win over the subpackage of the same name, which the import
+system would otherwise bind here the first time anything imports it. Names that need
+the ``openai`` SDK (and so ``httpx``/``httpx2``) are loaded on first use.
 """
 
 from __future__ import annotations
@@ -10,31 +12,24 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .classification import Classification
+from .classify import (
+    classify,
+    classify_batch_line,
+    classify_exception,
+    classify_http,
+    classify_response,
+    classify_stream_event,
+    is_retryable,
+)
 from .codes import CODE_INFO, CodeInfo, ErrorCode
 
 if TYPE_CHECKING:
-    from .classify import (
-        classify,
-        classify_batch_line,
-        classify_exception,
-        classify_http,
-        classify_response,
-        classify_stream_event,
-        is_retryable,
-    )
     from .errors import ClassifiedError, raise_for_response, raise_for_stream_event
     from .instrumentation import OpenAIErrorTelemetryInstrumentor, instrument, uninstrument
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "classify": ".classify",
-    "classify_batch_line": ".classify",
-    "classify_exception": ".classify",
-    "classify_http": ".classify",
-    "classify_response": ".classify",
-    "classify_stream_event": ".classify",
-    "is_retryable": ".classify",
     "ClassifiedError": ".errors",
     "raise_for_response": ".errors",
     "raise_for_stream_event": ".errors",

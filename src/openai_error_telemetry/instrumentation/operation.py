@@ -29,6 +29,9 @@ from .runtime import Runtime
 
 _NEVER_WINS = frozenset({ErrorCode.QUOTA_EXHAUSTED, ErrorCode.AUTH_ERROR})
 
+# ``openai.stream.outcome`` of a stream that raised part-way (the others live in streams)
+STREAM_FAILED = "failed"
+
 
 class Attempt:
     """One HTTP try: its span stays open until the SDK decides whether to retry it."""
@@ -219,18 +222,20 @@ class Operation:
         attributes[semconv.OPENAI_RETRY_WILL_RETRY] = will_retry
         self.rt.instruments.attempts.add(1, attributes)
         span = attempt.span
-        if attempt.status is not None:
-            span.set_attribute(semconv.HTTP_RESPONSE_STATUS_CODE, attempt.status)
-        if failure is not None:
-            span.set_attribute(semconv.OPENAI_RETRY_WILL_RETRY, will_retry)
-            if delay is not None:
-                span.set_attribute(semconv.OPENAI_RETRY_DELAY, delay)
-            if attempt.guard_stopped:
-                span.set_attribute(semconv.OPENAI_RETRY_GUARD_STOPPED, True)
-            mark_failed(span, failure)
-            if self.rt.settings.logs:
-                self._log_attempt(attempt, failure, will_retry, delay)
-        span.end()
+        try:
+            if attempt.status is not None:
+                span.set_attribute(semconv.HTTP_RESPONSE_STATUS_CODE, attempt.status)
+            if failure is not None:
+                span.set_attribute(semconv.OPENAI_RETRY_WILL_RETRY, will_retry)
+                if delay is not None:
+                    span.set_attribute(semconv.OPENAI_RETRY_DELAY, delay)
+                if attempt.guard_stopped:
+                    span.set_attribute(semconv.OPENAI_RETRY_GUARD_STOPPED, True)
+                mark_failed(span, failure)
+                if self.rt.settings.logs:
+                    self._log_attempt(attempt, failure, will_retry, delay)
+        finally:
+            span.end()  # whatever failed above, the attempt span never stays open
 
     def _log_attempt(
         self, attempt: Attempt, failure: Classification, will_retry: bool,
@@ -358,7 +363,7 @@ class Operation:
             self.span.record_exception(error)
         if self.rt.settings.logs and not attempt_failed:
             self._log_operation(failure)
-        self.end()
+        self.end(STREAM_FAILED if self.streaming else None)
 
     def _log_operation(self, failure: Classification) -> None:
         """A failure no attempt reported: a raised stream, parse(), a failed response."""
@@ -397,23 +402,25 @@ class Operation:
         if self.ended:
             return
         self.ended = True
-        self.finish_attempt(will_retry=False)
-        elapsed = time.perf_counter() - self.start
         span = self.span
-        attributes = self._metric_attributes()
-        if self.response_model is not None:
-            span.set_attribute(semconv.GEN_AI_RESPONSE_MODEL, self.response_model)
-        if outcome is not None:
-            span.set_attribute(semconv.OPENAI_STREAM_OUTCOME, outcome)
-        failure = self.failure
-        if failure is not None:
-            mark_failed(span, failure)
-            attributes = with_error(attributes, failure)
-        self.rt.instruments.duration.record(elapsed, attributes)
-        latest = self.rt.instruments.latest
-        if latest is not None and self.description.name in INFERENCE_OPERATIONS:
-            latest.duration.record(elapsed, attributes)
-        span.end()
+        try:
+            self.finish_attempt(will_retry=False)
+            elapsed = time.perf_counter() - self.start
+            attributes = self._metric_attributes()
+            if self.response_model is not None:
+                span.set_attribute(semconv.GEN_AI_RESPONSE_MODEL, self.response_model)
+            if outcome is not None:
+                span.set_attribute(semconv.OPENAI_STREAM_OUTCOME, outcome)
+            failure = self.failure
+            if failure is not None:
+                mark_failed(span, failure)
+                attributes = with_error(attributes, failure)
+            self.rt.instruments.duration.record(elapsed, attributes)
+            latest = self.rt.instruments.latest
+            if latest is not None and self.description.name in INFERENCE_OPERATIONS:
+                latest.duration.record(elapsed, attributes)
+        finally:
+            span.end()  # ended once, even when recording failed
 
 
 def stream_interrupted() -> Classification:

@@ -16,7 +16,7 @@ import wrapt
 
 from ..classify import classify_stream_event
 from .guard import report
-from .operation import Operation, stream_interrupted
+from .operation import STREAM_FAILED, Operation, stream_interrupted
 
 _FAILURE_EVENTS = frozenset({"error", "response.failed", "response.incomplete"})
 _TERMINAL_EVENTS = frozenset(
@@ -24,7 +24,7 @@ _TERMINAL_EVENTS = frozenset(
 )
 
 OUTCOME_COMPLETED = "completed"
-OUTCOME_FAILED = "failed"
+OUTCOME_FAILED = STREAM_FAILED
 OUTCOME_CLOSED = "closed"
 OUTCOME_ABANDONED = "abandoned"
 
