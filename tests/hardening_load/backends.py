@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -33,7 +33,7 @@ class HangingServer:
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(64)
         self._listener.settimeout(0.05)
-        self.address = "127.0.0.1:%d" % self._listener.getsockname()[1]
+        self.address = f"127.0.0.1:{self._listener.getsockname()[1]}"
         self._lock = threading.Lock()
         self._held: list[socket.socket] = []
         self.accepted = 0
@@ -73,10 +73,8 @@ class HangingServer:
 
     @staticmethod
     def _answer(conn: socket.socket) -> None:
-        try:
+        with suppress(OSError):
             conn.sendall(_OK)
-        except OSError:
-            pass
         conn.close()
 
     def held(self) -> int:
@@ -122,7 +120,7 @@ def unavailable_server() -> Iterator[str]:
                               daemon=True)
     thread.start()
     try:
-        yield "127.0.0.1:%d" % server.server_address[1]
+        yield f"127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
