@@ -9,7 +9,6 @@ timeout.
 
 from __future__ import annotations
 
-import logging
 import statistics
 import time
 import tracemalloc
@@ -46,13 +45,6 @@ def sdk(fault_server: FaultServerProcess) -> Iterator[openai.OpenAI]:
     with openai.OpenAI(base_url=fault_server.base_url, api_key="sk-test", max_retries=0,
                        timeout=10) as sdk_client:
         yield sdk_client
-
-
-@pytest.fixture
-def our_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[list[logging.LogRecord]]:
-    """Warnings our guard logged (a hook of ours that raised)."""
-    with caplog.at_level(logging.WARNING, logger="openai_error_telemetry.instrumentation"):
-        yield caplog.records
 
 
 def one_call(sdk: openai.OpenAI, fault: str) -> float:
