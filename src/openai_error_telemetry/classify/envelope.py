@@ -31,6 +31,7 @@ __all__ = ["ErrorFields", "fields_from_body", "fields_from_object"]
 _MAX_PARSE = 256 * 1024  # larger bodies are not error envelopes; do not spend time on them
 _MAX_MESSAGE = 2048
 _MAX_TOKEN = 128
+_MAX_INT_TOKEN = 10 ** (_MAX_TOKEN - 1)  # a numeric code of at most 128 characters, sign included
 _MAX_DEPTH = 4
 
 
@@ -53,18 +54,21 @@ def _token(value: object) -> Optional[str]:
     if isinstance(value, str):
         value = value.strip()
         return value[:_MAX_TOKEN] or None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        # a number too long to be a code (a 400-digit JSON int) is no code at all
+        return str(value) if -_MAX_INT_TOKEN < value < _MAX_INT_TOKEN else None
     return None
 
 
 def _status(value: object) -> Optional[int]:
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        number = int(value) if float(value).is_integer() else 0
+    if isinstance(value, int):
+        number = value  # no float(): a 400-digit JSON int would overflow it
+    elif isinstance(value, float):
+        number = int(value) if value.is_integer() else 0
     elif isinstance(value, str) and value.strip().isdigit():
         number = int(value.strip()[:4])
     else:

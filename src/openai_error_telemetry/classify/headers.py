@@ -34,6 +34,7 @@ class _Lowered(dict):  # type: ignore[type-arg]
 
 _EMPTY: HeaderMap = _Lowered()
 _MAX_VALUE = 256
+_MAX_INT = 10 ** (_MAX_VALUE - 1)  # an int header value of at most 256 characters
 _WANTED = frozenset({
     "retry-after", "retry-after-ms", "x-should-retry", "x-request-id", "apim-request-id",
 })
@@ -45,8 +46,11 @@ def _text(value: object) -> Optional[str]:
         return value[:_MAX_VALUE]
     if isinstance(value, (bytes, bytearray)):
         return bytes(value[:_MAX_VALUE]).decode("latin-1")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, float):
         return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        # str() of a huge int is long or raises; either would cost every other header
+        return str(value) if -_MAX_INT < value < _MAX_INT else None
     if isinstance(value, (list, tuple)) and value:
         return _text(value[0])
     return None
