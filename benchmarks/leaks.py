@@ -202,6 +202,7 @@ class Report(NamedTuple):
     traced_growth: int
     object_growth: int
     block_growth: int
+    traced: bool
     spans_open: int
     spans_exported: int
     log_events: int
@@ -218,7 +219,8 @@ class Report(NamedTuple):
             f" ({self.seconds / self.calls * 1e6:.0f} us/call)",
             f"resident memory growth  {self.rss_growth / MIB:.2f} MiB",
             f"traced memory growth    {self.traced_growth / MIB:.3f} MiB"
-            f" ({self.traced_growth / self.calls:.1f} B/call)",
+            f" ({self.traced_growth / self.calls:.1f} B/call)" if self.traced else
+            "traced memory growth    not measured (--tracemalloc)",
             f"gc object growth        {self.object_growth:,}",
             f"allocated block growth  {self.block_growth:,}",
             f"spans left open         {self.spans_open}",
@@ -275,7 +277,7 @@ def run(calls: int, warmup: int, trace_memory: bool = False, max_tracked: int = 
             calls=calls, seconds=seconds, rss_growth=after.rss - before.rss,
             traced_growth=after.traced - before.traced,
             object_growth=after.objects - before.objects,
-            block_growth=after.blocks - before.blocks,
+            block_growth=after.blocks - before.blocks, traced=trace_memory,
             spans_open=processor.started - processor.ended, spans_exported=exporter.spans,
             log_events=counted.events, streams_alive=_streams_alive(),
             tracked_jobs=len(rt.tracker), tracked_max=rt.settings.background_max_tracked,
