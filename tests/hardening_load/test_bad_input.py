@@ -181,14 +181,15 @@ def test_garbage_numbers_in_every_numeric_header_mean_no_hint(value: Any) -> Non
             assert all(0 <= number < math.inf for number in found.values())
 
 
+# Text with no letters: no error object, no word the classifier's last resort could read.
+no_words = st.text(st.characters(blacklist_categories=("Lu", "Ll", "Lt", "Lm", "Lo")),
+                   max_size=200)
+
+
 @settings(max_examples=200)
-@given(headers=header_containers, text=st.text(max_size=200) | st.binary(max_size=200))
+@given(headers=header_containers, text=no_words | no_words.map(str.encode) | non_utf8)
 def test_nothing_known_is_unknown(headers: Any, text: Any) -> None:
-    """No status, no error object: whatever the text says, the answer is ``unknown``."""
-    if isinstance(text, str) and text.strip()[:1] in ("{", "["):
-        text = "x" + text
-    if isinstance(text, bytes) and text.strip()[:1] in (b"{", b"["):
-        text = b"x" + text
+    """No status, no error object, no words: the answer is ``unknown``, whatever else came."""
     assert classify_http(None, headers, text).code is ErrorCode.UNKNOWN
     assert classify(Hostile()).code is ErrorCode.UNKNOWN
     assert classify(HostileMapping()).code is ErrorCode.UNKNOWN
