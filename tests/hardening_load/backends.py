@@ -58,7 +58,8 @@ class HangingServer:
             threading.Thread(target=self._read, args=(conn,), daemon=True).start()
 
     def _read(self, conn: socket.socket) -> None:
-        """Drain what the exporter sends; the first bytes mean an export is in flight."""
+        """Drain what the exporter sends; the first bytes mean an export is in flight,
+        an end of stream that the exporter gave up on it."""
         conn.settimeout(0.2)
         while not self._stopped.is_set():
             try:
@@ -66,10 +67,13 @@ class HangingServer:
             except socket.timeout:
                 continue
             except OSError:
-                return
+                break
             if not data:
-                return
+                break
             self.first_request.set()
+        with self._lock:
+            if conn in self._held:
+                self._held.remove(conn)
 
     @staticmethod
     def _answer(conn: socket.socket) -> None:
@@ -78,7 +82,7 @@ class HangingServer:
         conn.close()
 
     def held(self) -> int:
-        """Connections accepted and still unanswered (open on our side)."""
+        """Exports waiting for an answer: connections accepted, unanswered, still open."""
         with self._lock:
             return len(self._held)
 

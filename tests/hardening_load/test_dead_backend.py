@@ -10,6 +10,7 @@ timeout.
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 import tracemalloc
 import uuid
@@ -105,21 +106,27 @@ def test_calls_keep_their_latency_and_shutdown_ends_in_time(sdk, our_warnings, p
 
 
 def test_calls_complete_while_the_backend_holds_an_export(sdk, our_warnings):
+    """An export on the call path would block the calls until the release below."""
     with hanging_server() as server:
         # The exporter would wait a minute: only our release ends the held export.
         pipeline = Pipeline("http", server.address, 60.0)
         with instrumented_into(pipeline.tracer_provider, pipeline.meter_provider,
                                pipeline.logger_provider):
-            one_call(sdk, "server_error")
-            assert server.first_request.wait(10), "no export reached the backend"
-            held = server.held()
-            assert held >= 1
-            done = [one_call(sdk, FAULTS[i % len(FAULTS)]) for i in range(CALLS)]
-            # Every call returned while the export it would have waited for is still held.
-            assert len(done) == CALLS
-            assert server.held() >= held
-            server.release()
+            calls = threading.Thread(target=lambda: [
+                one_call(sdk, FAULTS[i % len(FAULTS)]) for i in range(CALLS)])
+            try:
+                one_call(sdk, "server_error")
+                assert server.first_request.wait(10), "no export reached the backend"
+                calls.start()
+                calls.join(30)
+                finished = not calls.is_alive()
+                still_held = server.held()
+            finally:
+                server.release()
+                calls.join(60)
         took = pipeline.shutdown()
+    assert finished, "the calls waited for the held export"
+    assert still_held >= 1, "the export was no longer held when the calls finished"
     assert all(seconds < SHUTDOWN_BOUND_S for seconds in took.values()), took
     assert not our_warnings
 
