@@ -182,7 +182,7 @@ def test_garbage_numbers_in_every_numeric_header_mean_no_hint(value: Any) -> Non
 
 
 # Text with no letters: no error object, no word the classifier's last resort could read.
-no_words = st.text(st.characters(blacklist_categories=("Lu", "Ll", "Lt", "Lm", "Lo")),
+no_words = st.text(st.characters(blacklist_categories=("Lu", "Ll", "Lt", "Lm", "Lo", "Cs")),
                    max_size=200)
 
 
