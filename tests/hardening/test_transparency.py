@@ -1,0 +1,173 @@
+"""Transparency: with or without us, the user's call returns, raises and retries alike.
+
+Each case runs the same call twice against the real fault server, first uninstrumented,
+then instrumented, and compares what the user got (value, stream items, raw response,
+exception class and attributes, ``__cause__``/``__context__`` classes) and what the
+server saw (its own tally of requests per endpoint, fault and status, so the number of
+HTTP attempts). The retry guard is off: the SDK's retry decisions must be its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+
+import openai_error_telemetry
+from openai_error_telemetry.instrumentation import guard, runtime
+from tests.fault_server import FaultServerProcess
+from tests.hardening import calls, outcome
+from tests.hardening.calls import CALLS, Call
+from tests.instrumentation.harness import Telemetry
+
+pytestmark = pytest.mark.integration
+
+INTERNAL_LOGGER = "openai_error_telemetry.instrumentation"
+
+# Every fault the server offers: error statuses, transport faults, stream and background
+# faults, and a header it refuses (its 400 invalid_fault). Rate limits advertise a short
+# wait so the SDK's honoured retry stays fast.
+HTTP_FAULTS = (
+    "rate_limited;retry_after=0.01", "rate_limited_tokens;retry_after=0.01", "quota_exhausted",
+    "server_error", "bad_gateway", "overloaded", "auth_error", "context_length_exceeded",
+    "content_filtered", "connection_reset", "stream_cut", "no_such_fault",
+)
+STREAM_FAULTS = ("stream_cut=1", "stream_error_event", "stream_error_event;code=rate_limit_exceeded")
+BACKGROUND_FAULTS = (
+    "background_failed=insufficient_quota", "background_cancelled", "background_incomplete",
+)
+# For every call: success, a retry that wins, retries that all lose.
+EVERY_CALL = ("", "rate_limited;times=1;retry_after=0.01", "server_error;times=1", "overloaded")
+
+
+def _cases() -> Iterator[tuple[str, str]]:
+    for index, call in enumerate(CALLS):
+        for fault in EVERY_CALL:
+            yield call.name, fault
+        # each error fault on a third of the calls, each call under a third of the faults
+        for number, fault in enumerate(HTTP_FAULTS):
+            if (index + number) % 3 == 0:
+                yield call.name, fault
+        if call.streamed:
+            for fault in STREAM_FAULTS:
+                yield call.name, fault
+        if call.responses:
+            for fault in BACKGROUND_FAULTS:
+                yield call.name, fault
+
+
+CASES = sorted(set(_cases()))
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK's own backoff, shortened the same for both runs (Retry-After still rules)."""
+    monkeypatch.setattr(openai._base_client, "INITIAL_RETRY_DELAY", 0.001)
+    monkeypatch.setattr(openai._base_client, "MAX_RETRY_DELAY", 0.002)
+
+
+class Side:
+    """Instrumentation on for a block, with in-memory telemetry and our own-failure logs."""
+
+    def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
+        self.caplog = caplog
+        self.telemetry = Telemetry()
+
+    def __enter__(self) -> Telemetry:
+        assert runtime.get_runtime() is None, "the plain run must be uninstrumented"
+        guard.reset_reports()
+        self.caplog.clear()
+        openai_error_telemetry.instrument(
+            tracer_provider=self.telemetry.tracer_provider,
+            meter_provider=self.telemetry.meter_provider,
+        )
+        return self.telemetry
+
+    def __exit__(self, *exc: Any) -> None:
+        openai_error_telemetry.uninstrument()
+        ours = [r for r in self.caplog.records if r.name == INTERNAL_LOGGER]
+        assert not ours, f"a hook of ours failed: {ours[0].getMessage()}"
+
+
+def run_sync(server: FaultServerProcess, call: Call, fault: str, **options: Any) -> Any:
+    before = calls.settled_tally(server)
+    with calls.sync_client(server, **options) as client:
+        prepared = call.prepare(client) if call.prepare else None
+        headers = calls.fault_headers(fault)
+        seen = outcome.attempt(lambda: outcome.describe(call.make(client, headers, prepared)))
+    return {"user": seen, "server": calls.tally_delta(before, calls.settled_tally(server))}
+
+
+async def run_async(server: FaultServerProcess, call: Call, fault: str, **options: Any) -> Any:
+    before = calls.settled_tally(server)
+    prepared = None
+    if call.prepare:
+        with calls.sync_client(server) as setup:
+            prepared = call.prepare(setup)
+    async with calls.async_client(server, **options) as client:
+        headers = calls.fault_headers(fault)
+        seen = await outcome.aattempt(
+            lambda: outcome.adescribe(call.make(client, headers, prepared)))
+    return {"user": seen, "server": calls.tally_delta(before, calls.settled_tally(server))}
+
+
+@pytest.fixture
+def side(caplog: pytest.LogCaptureFixture) -> Side:
+    caplog.set_level(logging.WARNING, logger=INTERNAL_LOGGER)
+    return Side(caplog)
+
+
+def check_recorded(telemetry: Telemetry) -> None:
+    """The instrumented run really was instrumented."""
+    assert telemetry.spans("operation"), "no operation span: the instrumented run saw nothing"
+
+
+@pytest.mark.parametrize(("name", "fault"), CASES)
+def test_sync_call_is_the_same_with_and_without_us(fault_server, side, name, fault):
+    call = calls.BY_NAME[name]
+    plain = run_sync(fault_server, call, fault)
+    with side as telemetry:
+        traced = run_sync(fault_server, call, fault)
+    assert traced == plain, outcome.differences(plain, traced)
+    check_recorded(telemetry)
+
+
+@pytest.mark.parametrize(("name", "fault"), CASES)
+async def test_async_call_is_the_same_with_and_without_us(fault_server, side, name, fault):
+    call = calls.BY_NAME[name]
+    plain = await run_async(fault_server, call, fault)
+    with side as telemetry:
+        traced = await run_async(fault_server, call, fault)
+    assert traced == plain, outcome.differences(plain, traced)
+    check_recorded(telemetry)
+
+
+TIMEOUT_CASES = (
+    ("chat.create", "timeout=5"),
+    ("chat.create.stream", "timeout=5;after=1"),
+    ("responses.stream_manager", "timeout=5;after=2"),
+    ("embeddings.raw", "timeout=5"),
+)
+
+
+@pytest.mark.parametrize(("name", "fault"), TIMEOUT_CASES)
+def test_sync_timeouts_are_the_same_with_and_without_us(fault_server, side, name, fault):
+    call = calls.BY_NAME[name]
+    plain = run_sync(fault_server, call, fault, timeout=0.2)
+    with side as telemetry:
+        traced = run_sync(fault_server, call, fault, timeout=0.2)
+    assert traced == plain, outcome.differences(plain, traced)
+    check_recorded(telemetry)
+
+
+@pytest.mark.parametrize(("name", "fault"), TIMEOUT_CASES)
+async def test_async_timeouts_are_the_same_with_and_without_us(fault_server, side, name, fault):
+    call = calls.BY_NAME[name]
+    plain = await run_async(fault_server, call, fault, timeout=0.2)
+    with side as telemetry:
+        traced = await run_async(fault_server, call, fault, timeout=0.2)
+    assert traced == plain, outcome.differences(plain, traced)
+    check_recorded(telemetry)
