@@ -17,6 +17,7 @@ from typing import Any, Callable, Optional
 import openai
 
 from tests.fault_server import FaultServerProcess
+from tests.hardening import outcome
 
 MODEL = "gpt-4o-mini"
 MESSAGES = [{"role": "user", "content": "hello"}]
@@ -140,3 +141,25 @@ def settled_tally(server: FaultServerProcess) -> dict[str, int]:
 
 def tally_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+
+
+def run_sync(server: FaultServerProcess, call: Call, fault: str, **options: Any) -> Any:
+    before = settled_tally(server)
+    with sync_client(server, **options) as client:
+        prepared = call.prepare(client) if call.prepare else None
+        headers = fault_headers(fault)
+        seen = outcome.attempt(lambda: outcome.describe(call.make(client, headers, prepared)))
+    return {"user": seen, "server": tally_delta(before, settled_tally(server))}
+
+
+async def run_async(server: FaultServerProcess, call: Call, fault: str, **options: Any) -> Any:
+    before = settled_tally(server)
+    prepared = None
+    if call.prepare:
+        with sync_client(server) as setup:
+            prepared = call.prepare(setup)
+    async with async_client(server, **options) as client:
+        headers = fault_headers(fault)
+        seen = await outcome.aattempt(
+            lambda: outcome.adescribe(call.make(client, headers, prepared)))
+    return {"user": seen, "server": tally_delta(before, settled_tally(server))}

@@ -18,9 +18,8 @@ import pytest
 
 import openai_error_telemetry
 from openai_error_telemetry.instrumentation import guard, runtime
-from tests.fault_server import FaultServerProcess
 from tests.hardening import calls, outcome
-from tests.hardening.calls import CALLS, Call
+from tests.hardening.calls import CALLS
 from tests.instrumentation.harness import Telemetry
 
 pytestmark = pytest.mark.integration
@@ -92,28 +91,6 @@ class Side:
         assert not ours, f"a hook of ours failed: {ours[0].getMessage()}"
 
 
-def run_sync(server: FaultServerProcess, call: Call, fault: str, **options: Any) -> Any:
-    before = calls.settled_tally(server)
-    with calls.sync_client(server, **options) as client:
-        prepared = call.prepare(client) if call.prepare else None
-        headers = calls.fault_headers(fault)
-        seen = outcome.attempt(lambda: outcome.describe(call.make(client, headers, prepared)))
-    return {"user": seen, "server": calls.tally_delta(before, calls.settled_tally(server))}
-
-
-async def run_async(server: FaultServerProcess, call: Call, fault: str, **options: Any) -> Any:
-    before = calls.settled_tally(server)
-    prepared = None
-    if call.prepare:
-        with calls.sync_client(server) as setup:
-            prepared = call.prepare(setup)
-    async with calls.async_client(server, **options) as client:
-        headers = calls.fault_headers(fault)
-        seen = await outcome.aattempt(
-            lambda: outcome.adescribe(call.make(client, headers, prepared)))
-    return {"user": seen, "server": calls.tally_delta(before, calls.settled_tally(server))}
-
-
 @pytest.fixture
 def side(caplog: pytest.LogCaptureFixture) -> Side:
     caplog.set_level(logging.WARNING, logger=INTERNAL_LOGGER)
@@ -128,9 +105,9 @@ def check_recorded(telemetry: Telemetry) -> None:
 @pytest.mark.parametrize(("name", "fault"), CASES)
 def test_sync_call_is_the_same_with_and_without_us(fault_server, side, name, fault):
     call = calls.BY_NAME[name]
-    plain = run_sync(fault_server, call, fault)
+    plain = calls.run_sync(fault_server, call, fault)
     with side as telemetry:
-        traced = run_sync(fault_server, call, fault)
+        traced = calls.run_sync(fault_server, call, fault)
     assert traced == plain, outcome.differences(plain, traced)
     check_recorded(telemetry)
 
@@ -138,9 +115,9 @@ def test_sync_call_is_the_same_with_and_without_us(fault_server, side, name, fau
 @pytest.mark.parametrize(("name", "fault"), CASES)
 async def test_async_call_is_the_same_with_and_without_us(fault_server, side, name, fault):
     call = calls.BY_NAME[name]
-    plain = await run_async(fault_server, call, fault)
+    plain = await calls.run_async(fault_server, call, fault)
     with side as telemetry:
-        traced = await run_async(fault_server, call, fault)
+        traced = await calls.run_async(fault_server, call, fault)
     assert traced == plain, outcome.differences(plain, traced)
     check_recorded(telemetry)
 
@@ -156,9 +133,9 @@ TIMEOUT_CASES = (
 @pytest.mark.parametrize(("name", "fault"), TIMEOUT_CASES)
 def test_sync_timeouts_are_the_same_with_and_without_us(fault_server, side, name, fault):
     call = calls.BY_NAME[name]
-    plain = run_sync(fault_server, call, fault, timeout=0.2)
+    plain = calls.run_sync(fault_server, call, fault, timeout=0.2)
     with side as telemetry:
-        traced = run_sync(fault_server, call, fault, timeout=0.2)
+        traced = calls.run_sync(fault_server, call, fault, timeout=0.2)
     assert traced == plain, outcome.differences(plain, traced)
     check_recorded(telemetry)
 
@@ -166,8 +143,8 @@ def test_sync_timeouts_are_the_same_with_and_without_us(fault_server, side, name
 @pytest.mark.parametrize(("name", "fault"), TIMEOUT_CASES)
 async def test_async_timeouts_are_the_same_with_and_without_us(fault_server, side, name, fault):
     call = calls.BY_NAME[name]
-    plain = await run_async(fault_server, call, fault, timeout=0.2)
+    plain = await calls.run_async(fault_server, call, fault, timeout=0.2)
     with side as telemetry:
-        traced = await run_async(fault_server, call, fault, timeout=0.2)
+        traced = await calls.run_async(fault_server, call, fault, timeout=0.2)
     assert traced == plain, outcome.differences(plain, traced)
     check_recorded(telemetry)
