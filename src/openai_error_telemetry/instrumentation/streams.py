@@ -118,12 +118,44 @@ def _abandoned(proxy: Any) -> None:
             end_quietly(watcher.op)
 
 
+class ClosingResponse(wrapt.ObjectProxy):  # type: ignore[type-arg]
+    """The stream's HTTP response. The SDK's stream helpers (``chat.completions.stream()``,
+    ``responses.stream()``) close a stream by closing its ``response`` directly, so
+    closing it must end the span too."""
+
+    def __init__(self, wrapped: Any, watcher: StreamWatcher) -> None:
+        super().__init__(wrapped)
+        self._self_watcher = watcher
+
+    def close(self) -> None:
+        try:
+            self.__wrapped__.close()
+        finally:
+            _closed(self._self_watcher)
+
+    async def aclose(self) -> None:
+        try:
+            await self.__wrapped__.aclose()
+        finally:
+            _closed(self._self_watcher)
+
+
+def _closing_response(stream: Any, watcher: StreamWatcher) -> Any:
+    response = getattr(stream, "response", None)
+    return None if response is None else ClosingResponse(response, watcher)
+
+
 class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
     """Proxy of ``openai.Stream`` that ends the operation span with the stream."""
 
     def __init__(self, wrapped: Any, watcher: StreamWatcher) -> None:
         super().__init__(wrapped)
         self._self_watcher = watcher
+        self._self_response = _closing_response(wrapped, watcher)
+
+    @property
+    def response(self) -> Any:
+        return self._self_response
 
     def __iter__(self) -> TracedStream:
         return self
@@ -168,6 +200,11 @@ class TracedAsyncStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
     def __init__(self, wrapped: Any, watcher: StreamWatcher) -> None:
         super().__init__(wrapped)
         self._self_watcher = watcher
+        self._self_response = _closing_response(wrapped, watcher)
+
+    @property
+    def response(self) -> Any:
+        return self._self_response
 
     def __aiter__(self) -> TracedAsyncStream:
         return self
