@@ -20,6 +20,7 @@ import openai_error_telemetry
 from openai_error_telemetry.instrumentation import guard, runtime
 from tests.hardening import calls, outcome
 from tests.hardening.calls import CALLS
+from tests.instrumentation import harness
 from tests.instrumentation.harness import Telemetry
 
 pytestmark = pytest.mark.integration
@@ -82,6 +83,7 @@ class Side:
         openai_error_telemetry.instrument(
             tracer_provider=self.telemetry.tracer_provider,
             meter_provider=self.telemetry.meter_provider,
+            retry_guard=False,  # the SDK's retry decisions stay its own
         )
         return self.telemetry
 
@@ -146,5 +148,73 @@ async def test_async_timeouts_are_the_same_with_and_without_us(fault_server, sid
     plain = await calls.run_async(fault_server, call, fault, timeout=0.2)
     with side as telemetry:
         traced = await calls.run_async(fault_server, call, fault, timeout=0.2)
+    assert traced == plain, outcome.differences(plain, traced)
+    check_recorded(telemetry)
+
+
+# -- endpoints the fault server does not serve, through an in-memory transport ----------
+
+MODERATION = {"id": "modr-1", "model": "omni-moderation-latest", "results": [
+    {"flagged": False, "categories": {"violence": False}, "category_scores": {"violence": 0.01}}]}
+FILES = {"object": "list", "has_more": False, "data": [
+    {"id": "file-1", "object": "file", "bytes": 12, "created_at": 1, "filename": "a.jsonl",
+     "purpose": "batch", "status": "processed"}]}
+FAIL = {"fail": "1"}
+
+
+def in_memory_server(seen: list[Any]) -> Any:
+    """Moderations and files, a 429 (retried) on ``?fail=1``, a 404 for anything else."""
+
+    def handle(request: Any) -> Any:
+        seen.append(f"{request.method} {request.url.path}")
+        if b"fail" in request.url.query:
+            return harness.json_response(429, harness.RATE, harness.FAST_RETRY)
+        if request.url.path.endswith("/moderations"):
+            return harness.json_response(200, MODERATION)
+        if request.url.path.endswith("/files"):
+            return harness.json_response(200, FILES)
+        return harness.json_response(404, harness.error_body("not_found", "invalid_request_error"))
+
+    return handle
+
+
+BASE_CLIENT_CALLS: dict[str, Any] = {
+    "moderations.create": lambda c: c.moderations.create(input="hi"),
+    "moderations.raw": lambda c: c.moderations.with_raw_response.create(input="hi"),
+    "moderations.failing": lambda c: c.moderations.create(input="hi", extra_query=FAIL),
+    "files.list": lambda c: c.files.list(),
+    "files.streaming_response": lambda c: c.files.with_streaming_response.list(),
+    "files.retrieve.404": lambda c: c.files.retrieve("file-missing"),
+}
+
+
+def in_memory_sync(name: str) -> Any:
+    seen: list[Any] = []
+    client = harness.client(in_memory_server(seen), max_retries=1)
+    result = outcome.attempt(lambda: outcome.describe(BASE_CLIENT_CALLS[name](client)))
+    return {"user": result, "server": seen}
+
+
+async def in_memory_async(name: str) -> Any:
+    seen: list[Any] = []
+    client = harness.async_client(in_memory_server(seen), max_retries=1)
+    result = await outcome.aattempt(lambda: outcome.adescribe(BASE_CLIENT_CALLS[name](client)))
+    return {"user": result, "server": seen}
+
+
+@pytest.mark.parametrize("name", sorted(BASE_CLIENT_CALLS))
+def test_sync_base_client_endpoints_are_the_same_with_and_without_us(side, name):
+    plain = in_memory_sync(name)
+    with side as telemetry:
+        traced = in_memory_sync(name)
+    assert traced == plain, outcome.differences(plain, traced)
+    check_recorded(telemetry)
+
+
+@pytest.mark.parametrize("name", sorted(BASE_CLIENT_CALLS))
+async def test_async_base_client_endpoints_are_the_same_with_and_without_us(side, name):
+    plain = await in_memory_async(name)
+    with side as telemetry:
+        traced = await in_memory_async(name)
     assert traced == plain, outcome.differences(plain, traced)
     check_recorded(telemetry)
