@@ -80,6 +80,7 @@ class Output:
 def everything_recorded(**options: Any) -> Iterator[Output]:
     """Instrumented, with structlog rendering JSON into a buffer (trace ids added)."""
     output = Output()
+    previous = structlog.get_config()
     structlog.configure(
         processors=[add_trace_context, structlog.processors.TimeStamper(),
                     structlog.processors.JSONRenderer()],
@@ -91,7 +92,7 @@ def everything_recorded(**options: Any) -> Iterator[Output]:
         yield output
     finally:
         openai_error_telemetry.uninstrument()
-        structlog.reset_defaults()
+        structlog.configure(**previous)
 
 
 def completion_of(value: Any) -> str:
