@@ -2,7 +2,7 @@
 
 For each part (classification, attribute building, metric recording, logging, span start
 and end, operation naming, rate-limit header reading, the background tracker, the stream
-watcher) a workload of calls runs uninstrumented, then several rounds instrumented with
+watcher, the retry guard's decision) a workload of calls runs uninstrumented, then several rounds instrumented with
 that part broken. Every round must return, raise and retry exactly as the plain run did,
 and the guard must log one warning per failing hook point, the first time only: the
 count after many rounds equals the count after the first.
@@ -145,7 +145,12 @@ def _stream_watcher(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
         mp.setattr(streams.StreamWatcher, name, boom)
 
 
+def _retry_guard(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
+    mp.setattr(operation.Operation, "guard_stops", boom)
+
+
 BREAKERS: dict[str, Breaker] = {
+    "retry guard": _retry_guard,
     "classification": _classification,
     "attribute building": _attributes,
     "metric recording": _metrics,
@@ -190,7 +195,8 @@ def instrumented_with(breaker: Breaker, mp: pytest.MonkeyPatch) -> Opened:
     opened = Opened()
     telemetry.tracer_provider.add_span_processor(opened)
     openai_error_telemetry.instrument(tracer_provider=telemetry.tracer_provider,
-                                      meter_provider=telemetry.meter_provider)
+                                      meter_provider=telemetry.meter_provider,
+                                      retry_guard=breaker is _retry_guard)
     breaker(mp, telemetry)
     return opened
 

@@ -218,3 +218,19 @@ async def test_async_base_client_endpoints_are_the_same_with_and_without_us(side
         traced = await in_memory_async(name)
     assert traced == plain, outcome.differences(plain, traced)
     check_recorded(telemetry)
+
+
+IN_A_LOOP = ("chat.create", "chat.create.stream", "responses.stream_manager", "embeddings.raw")
+
+
+@pytest.mark.parametrize("fault", ["", "server_error", "stream_cut=2"])
+@pytest.mark.parametrize("name", IN_A_LOOP)
+async def test_sync_calls_inside_a_running_event_loop_are_the_same(fault_server, side, name,
+                                                                    fault):
+    """A sync client called from async code (blocking the loop, as apps do)."""
+    call = calls.BY_NAME[name]
+    plain = calls.run_sync(fault_server, call, fault)
+    with side as telemetry:
+        traced = calls.run_sync(fault_server, call, fault)
+    assert traced == plain, outcome.differences(plain, traced)
+    check_recorded(telemetry)
