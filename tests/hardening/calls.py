@@ -3,7 +3,8 @@
 A ``Call`` builds the user's call from a client (``openai.OpenAI`` or ``AsyncOpenAI``),
 the fault headers and, for calls on an existing response, the id ``prepare`` created.
 The result (a value, a coroutine, a stream, a context manager) is consumed by
-``outcome.describe`` / ``outcome.adescribe`` as a user would consume it.
+``outcome.describe`` / ``outcome.adescribe`` as a user would consume it; ``run_sync`` and
+``run_async`` do that on a fresh client and add what the server counted meanwhile.
 """
 
 from __future__ import annotations
@@ -128,15 +129,25 @@ def async_client(server: FaultServerProcess, **options: Any) -> openai.AsyncOpen
                               http_client=openai.DefaultAsyncHttpxClient(verify=TLS), **options)
 
 
-def settled_tally(server: FaultServerProcess) -> dict[str, int]:
-    """The server's per endpoint/fault/status counts once no answer is still running
-    (a client that gave up is counted when the server notices)."""
-    deadline = time.monotonic() + 10
-    while True:
+class Tally:
+    """The server's per endpoint/fault/status counts around one run: answers already in
+    flight before it (another test's) are left alone; the run's own are waited for, as a
+    client that gave up is counted only when the server notices."""
+
+    def __init__(self, server: FaultServerProcess) -> None:
+        self.server = server
         stats = server.stats()
-        if stats["in_flight"] == 0 or time.monotonic() > deadline:
-            return dict(stats["by_endpoint_fault_status"])
-        time.sleep(0.005)
+        self.before = dict(stats["by_endpoint_fault_status"])
+        self.in_flight = int(stats["in_flight"])
+
+    def delta(self) -> dict[str, int]:
+        deadline = time.monotonic() + 10
+        while True:
+            stats = self.server.stats()
+            if stats["in_flight"] <= self.in_flight:
+                return tally_delta(self.before, dict(stats["by_endpoint_fault_status"]))
+            assert time.monotonic() < deadline, "the server never finished answering"
+            time.sleep(0.005)
 
 
 def tally_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
@@ -144,16 +155,17 @@ def tally_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]
 
 
 def run_sync(server: FaultServerProcess, call: Call, fault: str, **options: Any) -> Any:
-    before = settled_tally(server)
+    """The call on a fresh client, consumed: what the user saw, what the server counted."""
+    tally = Tally(server)
     with sync_client(server, **options) as client:
         prepared = call.prepare(client) if call.prepare else None
         headers = fault_headers(fault)
         seen = outcome.attempt(lambda: outcome.describe(call.make(client, headers, prepared)))
-    return {"user": seen, "server": tally_delta(before, settled_tally(server))}
+    return {"user": seen, "server": tally.delta()}
 
 
 async def run_async(server: FaultServerProcess, call: Call, fault: str, **options: Any) -> Any:
-    before = settled_tally(server)
+    tally = Tally(server)
     prepared = None
     if call.prepare:
         with sync_client(server) as setup:
@@ -162,4 +174,4 @@ async def run_async(server: FaultServerProcess, call: Call, fault: str, **option
         headers = fault_headers(fault)
         seen = await outcome.aattempt(
             lambda: outcome.adescribe(call.make(client, headers, prepared)))
-    return {"user": seen, "server": tally_delta(before, settled_tally(server))}
+    return {"user": seen, "server": tally.delta()}
