@@ -13,7 +13,7 @@ from opentelemetry import context as otel_context
 
 from . import runtime as _rt
 from .guard import report
-from .operation import Attempt, Operation
+from .operation import Attempt, Operation, end_quietly
 from .streams import trace_stream
 
 Wrapped = Callable[..., Any]
@@ -48,6 +48,7 @@ def _returned(op: Operation, result: Any, is_async: bool) -> Any:
         op.returned(result)
     except Exception as error:
         report("operation.returned", error)
+        end_quietly(op)  # the bare result goes back: nothing else would end the span
     return result
 
 
@@ -56,6 +57,7 @@ def _raised(op: Operation, error: BaseException) -> None:
         op.raised(error)
     except Exception as own:
         report("operation.raised", own)
+        end_quietly(op)
 
 
 def request(wrapped: Wrapped, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

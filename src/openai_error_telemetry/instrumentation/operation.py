@@ -9,6 +9,7 @@ failure.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any, Optional
 
@@ -192,37 +193,30 @@ class Operation:
         if attempt is None:
             return
         reason = attempt.classification
-        attributes = dict(self.attrs)
-        if reason is not None:
-            attributes[semconv.ERROR_TYPE] = reason.code.value
-        self.rt.instruments.retry_delay.record(delay, attributes)
-        event: Attributes = {
-            semconv.OPENAI_RETRY_DELAY: delay,
-            semconv.HTTP_REQUEST_RESEND_COUNT: attempt.number + 1,
-        }
-        if reason is not None:
-            event[semconv.ERROR_TYPE] = reason.code.value
-        self.span.add_event(semconv.EVENT_RETRY, event)
-        self.finish_attempt(will_retry=True, delay=delay)
+        try:
+            attributes = dict(self.attrs)
+            if reason is not None:
+                attributes[semconv.ERROR_TYPE] = reason.code.value
+            self.rt.instruments.retry_delay.record(delay, attributes)
+            event: Attributes = {
+                semconv.OPENAI_RETRY_DELAY: delay,
+                semconv.HTTP_REQUEST_RESEND_COUNT: attempt.number + 1,
+            }
+            if reason is not None:
+                event[semconv.ERROR_TYPE] = reason.code.value
+            self.span.add_event(semconv.EVENT_RETRY, event)
+        finally:
+            self.finish_attempt(will_retry=True, delay=delay)
 
     def finish_attempt(self, will_retry: bool, delay: Optional[float] = None) -> None:
         attempt = self.attempt
         if attempt is None:
             return
         self.attempt = None
-        attributes = dict(self.attrs)
-        if attempt.status is not None:
-            attributes[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
-        failure = attempt.classification
-        if failure is not None:
-            attributes[semconv.ERROR_TYPE] = failure.code.value
-            if failure.rate_limit_kind is not None:
-                # requests vs tokens: two values, only on rate-limited attempts
-                attributes[semconv.OPENAI_RATELIMIT_KIND] = failure.rate_limit_kind
-        attributes[semconv.OPENAI_RETRY_WILL_RETRY] = will_retry
-        self.rt.instruments.attempts.add(1, attributes)
         span = attempt.span
         try:
+            self._count_attempt(attempt, will_retry)
+            failure = attempt.classification
             if attempt.status is not None:
                 span.set_attribute(semconv.HTTP_RESPONSE_STATUS_CODE, attempt.status)
             if failure is not None:
@@ -236,6 +230,19 @@ class Operation:
                     self._log_attempt(attempt, failure, will_retry, delay)
         finally:
             span.end()  # whatever failed above, the attempt span never stays open
+
+    def _count_attempt(self, attempt: Attempt, will_retry: bool) -> None:
+        attributes = dict(self.attrs)
+        if attempt.status is not None:
+            attributes[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
+        failure = attempt.classification
+        if failure is not None:
+            attributes[semconv.ERROR_TYPE] = failure.code.value
+            if failure.rate_limit_kind is not None:
+                # requests vs tokens: two values, only on rate-limited attempts
+                attributes[semconv.OPENAI_RATELIMIT_KIND] = failure.rate_limit_kind
+        attributes[semconv.OPENAI_RETRY_WILL_RETRY] = will_retry
+        self.rt.instruments.attempts.add(1, attributes)
 
     def _log_attempt(
         self, attempt: Attempt, failure: Classification, will_retry: bool,
@@ -272,11 +279,13 @@ class Operation:
 
     def returned(self, result: Any) -> None:
         """request() returned: read the response model, usage and background status."""
-        self.finish_attempt(will_retry=False)
-        if isinstance(result, self.rt.layout.model_type):
-            self.observe_model(result)
-        if not self.streaming:
-            self.end()
+        try:
+            self.finish_attempt(will_retry=False)
+            if isinstance(result, self.rt.layout.model_type):
+                self.observe_model(result)
+        finally:
+            if not self.streaming:
+                self.end()
 
     def observe_model(self, result: Any) -> None:
         """Response id, model and usage of a returned object or a stream's final one."""
@@ -354,16 +363,18 @@ class Operation:
 
     def raised(self, error: BaseException, after_response: bool = False) -> None:
         """request() or the stream raised: the operation failed with this code."""
-        failure = classify_exception(error, after_response=after_response)
-        attempt = self.attempt
-        attempt_failed = attempt is not None and attempt.classification is not None
-        self.finish_attempt(will_retry=False)
-        self.failure = failure
-        if self.rt.settings.record_exceptions:
-            self.span.record_exception(error)
-        if self.rt.settings.logs and not attempt_failed:
-            self._log_operation(failure)
-        self.end(STREAM_FAILED if self.streaming else None)
+        try:
+            failure = classify_exception(error, after_response=after_response)
+            attempt = self.attempt
+            attempt_failed = attempt is not None and attempt.classification is not None
+            self.finish_attempt(will_retry=False)
+            self.failure = failure
+            if self.rt.settings.record_exceptions:
+                self.span.record_exception(error)
+            if self.rt.settings.logs and not attempt_failed:
+                self._log_operation(failure)
+        finally:
+            self.end(STREAM_FAILED if self.streaming else None)
 
     def _log_operation(self, failure: Classification) -> None:
         """A failure no attempt reported: a raised stream, parse(), a failed response."""
@@ -421,6 +432,12 @@ class Operation:
                 latest.duration.record(elapsed, attributes)
         finally:
             span.end()  # ended once, even when recording failed
+
+
+def end_quietly(op: Operation) -> None:
+    """End ``op`` after our own failure, so its span never stays open; never raises."""
+    with contextlib.suppress(Exception):
+        op.end()
 
 
 def stream_interrupted() -> Classification:

@@ -16,7 +16,7 @@ import wrapt
 
 from ..classify import classify_stream_event
 from .guard import report
-from .operation import STREAM_FAILED, Operation, stream_interrupted
+from .operation import STREAM_FAILED, Operation, end_quietly, stream_interrupted
 
 _FAILURE_EVENTS = frozenset({"error", "response.failed", "response.incomplete"})
 _TERMINAL_EVENTS = frozenset(
@@ -94,10 +94,55 @@ def _guarded(hook: str, call: Any, *args: Any) -> None:
         report(hook, error)
 
 
+def _finished(hook: str, watcher: StreamWatcher, call: Any, *args: Any) -> None:
+    """The stream is over: report our failure, and end the span whatever failed."""
+    try:
+        call(*args)
+    except Exception as error:
+        report(hook, error)
+        watcher.done = True
+        end_quietly(watcher.op)
+
+
+def _closed(watcher: StreamWatcher) -> None:
+    _finished("stream.closed", watcher, watcher.stopped, OUTCOME_CLOSED)
+
+
 def _abandoned(proxy: Any) -> None:
     """Garbage collected unfinished: end the span (silently, even at interpreter exit)."""
     with contextlib.suppress(Exception):  # a finalizer must never raise or print
-        proxy._self_watcher.stopped(OUTCOME_ABANDONED)
+        watcher = proxy._self_watcher
+        try:
+            watcher.stopped(OUTCOME_ABANDONED)
+        finally:
+            end_quietly(watcher.op)
+
+
+class ClosingResponse(wrapt.ObjectProxy):  # type: ignore[type-arg]
+    """The stream's HTTP response. The SDK's stream helpers (``chat.completions.stream()``,
+    ``responses.stream()``) close a stream by closing its ``response`` directly, so
+    closing it must end the span too."""
+
+    def __init__(self, wrapped: Any, watcher: StreamWatcher) -> None:
+        super().__init__(wrapped)
+        self._self_watcher = watcher
+
+    def close(self) -> None:
+        try:
+            self.__wrapped__.close()
+        finally:
+            _closed(self._self_watcher)
+
+    async def aclose(self) -> None:
+        try:
+            await self.__wrapped__.aclose()
+        finally:
+            _closed(self._self_watcher)
+
+
+def _closing_response(stream: Any, watcher: StreamWatcher) -> Any:
+    response = getattr(stream, "response", None)
+    return None if response is None else ClosingResponse(response, watcher)
 
 
 class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
@@ -106,6 +151,11 @@ class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
     def __init__(self, wrapped: Any, watcher: StreamWatcher) -> None:
         super().__init__(wrapped)
         self._self_watcher = watcher
+        self._self_response = _closing_response(wrapped, watcher)
+
+    @property
+    def response(self) -> Any:
+        return self._self_response
 
     def __iter__(self) -> TracedStream:
         return self
@@ -115,10 +165,10 @@ class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
         try:
             item = self.__wrapped__.__next__()
         except StopIteration:
-            _guarded("stream.exhausted", watcher.exhausted)
+            _finished("stream.exhausted", watcher, watcher.exhausted)
             raise
         except BaseException as error:
-            _guarded("stream.raised", watcher.raised, error)
+            _finished("stream.raised", watcher, watcher.raised, error)
             raise
         _guarded("stream.item", watcher.item, item)
         return item
@@ -131,14 +181,14 @@ class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
         try:
             result: Optional[bool] = self.__wrapped__.__exit__(*exc_info)
         finally:
-            _guarded("stream.closed", self._self_watcher.stopped, OUTCOME_CLOSED)
+            _closed(self._self_watcher)
         return result
 
     def close(self) -> None:
         try:
             self.__wrapped__.close()
         finally:
-            _guarded("stream.closed", self._self_watcher.stopped, OUTCOME_CLOSED)
+            _closed(self._self_watcher)
 
     def __del__(self) -> None:
         _abandoned(self)
@@ -150,6 +200,11 @@ class TracedAsyncStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
     def __init__(self, wrapped: Any, watcher: StreamWatcher) -> None:
         super().__init__(wrapped)
         self._self_watcher = watcher
+        self._self_response = _closing_response(wrapped, watcher)
+
+    @property
+    def response(self) -> Any:
+        return self._self_response
 
     def __aiter__(self) -> TracedAsyncStream:
         return self
@@ -159,10 +214,10 @@ class TracedAsyncStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
         try:
             item = await self.__wrapped__.__anext__()
         except StopAsyncIteration:
-            _guarded("stream.exhausted", watcher.exhausted)
+            _finished("stream.exhausted", watcher, watcher.exhausted)
             raise
         except BaseException as error:
-            _guarded("stream.raised", watcher.raised, error)
+            _finished("stream.raised", watcher, watcher.raised, error)
             raise
         _guarded("stream.item", watcher.item, item)
         return item
@@ -175,14 +230,14 @@ class TracedAsyncStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
         try:
             result: Optional[bool] = await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            _guarded("stream.closed", self._self_watcher.stopped, OUTCOME_CLOSED)
+            _closed(self._self_watcher)
         return result
 
     async def close(self) -> None:
         try:
             await self.__wrapped__.close()
         finally:
-            _guarded("stream.closed", self._self_watcher.stopped, OUTCOME_CLOSED)
+            _closed(self._self_watcher)
 
     def __del__(self) -> None:
         _abandoned(self)
