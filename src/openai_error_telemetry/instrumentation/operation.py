@@ -249,24 +249,11 @@ class Operation:
         logs.emit(semconv.LOG_ATTEMPT_FAILED, "warning" if will_retry else "error", fields)
 
     def _record_rate_limits(self, headers: Any) -> None:
-        """Gauges from ``x-ratelimit-*`` on every answer (set each time: older SDKs drop a
-        gauge series from the next export when it was not set since the last one)."""
+        """The latest ``x-ratelimit-*`` of every answer, for the observable gauges."""
         numbers = rate_limit_numbers(headers)
-        if not numbers:
-            return
-        instruments = self.rt.instruments
-        server = self.attrs[semconv.SERVER_ADDRESS]
-        for (kind, field), value in numbers.items():
-            attributes: Attributes = {
-                semconv.OPENAI_RATELIMIT_KIND: kind,
-                semconv.SERVER_ADDRESS: server,
-            }
-            if self.model is not None:
-                attributes[semconv.GEN_AI_REQUEST_MODEL] = self.model
-            gauge = instruments.ratelimit_remaining if field == "remaining" else (
-                instruments.ratelimit_limit
-            )
-            gauge.set(value, attributes)
+        if numbers:
+            self.rt.instruments.ratelimits.update(
+                str(self.attrs[semconv.SERVER_ADDRESS]), self.model, numbers)
 
     # -- the end of the operation ---------------------------------------------------
 
