@@ -49,8 +49,15 @@ def _ours(pipeline: Pipeline) -> None:
 
     import openai_error_telemetry
 
-    # the application's choice in real life; here: events rendered, then dropped
-    structlog.configure(logger_factory=structlog.ReturnLoggerFactory())
+    # the application's choice in real life; here what a production service typically
+    # configures (level, ISO time, one JSON line), rendered and then dropped
+    structlog.configure(
+        processors=[structlog.processors.add_log_level,
+                    structlog.processors.TimeStamper(fmt="iso"),
+                    structlog.processors.JSONRenderer()],
+        logger_factory=structlog.ReturnLoggerFactory(),
+        cache_logger_on_first_use=True,
+    )
     openai_error_telemetry.instrument(tracer_provider=pipeline.tracer_provider,
                                       meter_provider=pipeline.meter_provider)
 
