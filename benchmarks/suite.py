@@ -9,9 +9,10 @@ Every tool runs in a worker process of its own (``worker.py``), started with the
 interpreter of its virtualenv; a peer's figures are relative to an uninstrumented
 worker of the same virtualenv (same ``openai`` and ``pydantic`` as ours, pinned by
 ``peers.py``). Rounds are interleaved: each round times every case on every worker, in
-an order that rotates, so load from elsewhere hits all of them alike. Per round the
-tool's mean µs per call minus its plain worker's is its added cost; the table shows the
-median over rounds and, in brackets, the spread (min..max) of those differences.
+an order that rotates, each tool right beside its plain worker (alternating which goes
+first), so load from elsewhere hits both alike. Per round the tool's mean µs per call
+minus its plain worker's is its added cost; the table shows the median over rounds and,
+in brackets, the spread (min..max) of those differences.
 """
 
 from __future__ import annotations
@@ -113,30 +114,42 @@ def calls_for(case: str, calls: int, http: bool) -> int:
     return calls
 
 
-Samples = dict[str, dict[str, list[dict[str, Any]]]]  # worker -> case -> rounds
+# column tool -> case -> one (tool, its plain worker) pair of timings per round
+Samples = dict[str, dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]]
 
 
-def measure(workers: dict[str, Worker], cases: list[str], rounds: int, calls: int,
-            http: bool) -> Samples:
+def measure(workers: dict[str, Worker], cols: list[Column], cases: list[str], rounds: int,
+            calls: int, http: bool) -> Samples:
+    """Each tool is timed right next to its plain worker (which one goes first alternates
+    by round), so a change of load between the two is as short-lived as it can be."""
     samples: Samples = defaultdict(lambda: defaultdict(list))
-    names = list(workers)
     for round_index in range(rounds):
-        order = names[round_index % len(names):] + names[:round_index % len(names)]
-        for case in cases:
-            for name in order:
-                worker = workers[name]
-                if (worker.tool, case) in OFFLINE_SKIPS:
+        start = round_index % len(cols)
+        for col in cols[start:] + cols[:start]:
+            tool, base = workers[col.tool], workers[col.baseline]
+            for case in cases:
+                if (tool.tool, case) in OFFLINE_SKIPS:
                     continue
-                samples[name][case].append(worker.time(case, calls_for(case, calls, http)))
+                count = calls_for(case, calls, http)
+                if round_index % 2:
+                    mine, theirs = tool.time(case, count), base.time(case, count)
+                else:
+                    theirs, mine = base.time(case, count), tool.time(case, count)
+                samples[col.tool][case].append((mine, theirs))
         print(f"  round {round_index + 1}/{rounds} done", file=sys.stderr, flush=True)
     return samples
 
 
 def added(samples: Samples, col: Column, case: str, key: str) -> Optional[list[float]]:
-    mine, base = samples[col.tool].get(case), samples[col.baseline].get(case)
-    if not mine or not base:
+    pairs = samples[col.tool].get(case)
+    if not pairs:
         return None
-    return [m[key] - b[key] for m, b in zip(mine, base)]
+    return [mine[key] - base[key] for mine, base in pairs]
+
+
+def plain_median(samples: Samples, case: str, key: str) -> float:
+    pairs = samples["ours"].get(case)
+    return statistics.median(base[key] for _, base in pairs) if pairs else float("nan")
 
 
 def cell(values: Optional[list[float]], spans: Optional[float] = None) -> str:
@@ -149,8 +162,8 @@ def cell(values: Optional[list[float]], spans: Optional[float] = None) -> str:
 
 
 def spans_of(samples: Samples, tool: str, case: str) -> Optional[float]:
-    runs = samples[tool].get(case)
-    return runs[-1]["spans"] if runs else None
+    pairs = samples[tool].get(case)
+    return pairs[-1][0]["spans"] if pairs else None
 
 
 def lightest(samples: Samples, cols: list[Column], case: str, key: str) -> Optional[Column]:
@@ -184,8 +197,7 @@ def table(samples: Samples, cols: list[Column], cases: list[str]) -> list[str]:
         head.append("ours / lightest peer")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label, case, key in rows(samples, cols, cases):
-        plain = samples["plain"].get(case)
-        base = statistics.median(run[key] for run in plain) if plain else float("nan")
+        base = plain_median(samples, case, key)
         cells = [label, f"{base:.0f}" if key == "per_call" else f"{base:.1f}"]
         for col in cols:
             values = added(samples, col, case, key)
@@ -240,7 +252,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         try:
             for name, (tool, python) in specs.items():
                 workers[name] = Worker(name, tool, python, url, log)
-            samples = measure(workers, args.cases, args.rounds, args.calls, args.http)
+            samples = measure(workers, cols, args.cases, args.rounds, args.calls, args.http)
         except Exception:
             log.seek(0)
             sys.stderr.write(log.read().decode(errors="replace")[-4000:])

@@ -18,7 +18,7 @@ from opentelemetry.trace import Link, Span, SpanKind
 
 from ..classification import Classification, Source
 from ..classify import classify_exception, classify_http, classify_response
-from ..classify.headers import rate_limit_numbers
+from ..classify.headers import normalize, rate_limit_numbers
 from ..codes import ErrorCode
 from ..telemetry import logs, semconv
 from ..telemetry.attributes import Attributes, with_error
@@ -166,9 +166,10 @@ class Operation:
     def attempt_answered(self, attempt: Attempt, status: int, headers: Any, body: Any) -> None:
         """The attempt got an HTTP answer; a failure waits for the retry decision."""
         attempt.status = status
-        self._record_rate_limits(headers)
+        view = normalize(headers)  # read once for the gauges and the classifier
+        self._record_rate_limits(view)
         if status >= 400:
-            attempt.classification = classify_http(status, headers, body)
+            attempt.classification = classify_http(status, view, body)
         else:
             self.finish_attempt(will_retry=False)
 
