@@ -146,7 +146,7 @@ def _under(outer: ErrorFields, inner: Optional[ErrorFields]) -> ErrorFields:
 def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
     inner = error.get("error")
     if depth < _MAX_DEPTH and isinstance(inner, Mapping):
-        return _from_mapping(inner, depth + 1)
+        return plain_fields(inner) or _from_mapping(inner, depth + 1)
     if isinstance(inner, str):
         # Ollama and some proxies: the error is just a sentence.
         return ErrorFields(message=_message(inner), body_status=_status(error.get("status")))
