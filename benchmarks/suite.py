@@ -10,7 +10,7 @@ interpreter of its virtualenv; a peer's figures are relative to an uninstrumente
 worker of the same virtualenv (same ``openai`` and ``pydantic`` as ours, pinned by
 ``peers.py``). Rounds are interleaved: each round times every case on every worker, in
 an order that rotates, each tool right beside its plain worker (alternating which goes
-first), so load from elsewhere hits both alike. Per round the tool's mean µs per call
+first), so load from elsewhere hits both alike. Per round the tool's median µs per call
 minus its plain worker's is its added cost; the table shows the median over rounds and,
 in brackets, the spread (min..max) of those differences.
 """
@@ -224,7 +224,8 @@ def header(args: argparse.Namespace, target: str) -> str:
     versions = ", ".join(f"{d} {version(d)}" for d in ("openai", "opentelemetry-sdk", "pydantic"))
     return (f"{now}; python {sys.version.split()[0]}, {versions}; {target}; "
             f"{args.rounds} interleaved rounds x {args.calls} calls (streams /4); "
-            "cells: median added µs per call [min..max over rounds]")
+            "cells: added µs per call, median over rounds of per-round medians "
+            "[min..max over rounds]")
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -11,6 +11,7 @@ import asyncio
 import importlib
 import itertools
 import json
+import statistics
 import time
 from typing import Any, Callable, NamedTuple, Optional
 
@@ -110,7 +111,7 @@ class Target(NamedTuple):
 
 
 class Timing(NamedTuple):
-    """Mean µs per call; for streams also time to first chunk and µs per later chunk."""
+    """Median µs per call; for streams also time to first chunk and µs per later chunk."""
 
     per_call: float
     first_chunk: Optional[float] = None
@@ -150,15 +151,20 @@ class Runner:
         ]
 
     def run(self, case: str, calls: int) -> Timing:
+        """Each call timed alone; the median of a round shrugs off the moments another
+        process had the CPU, which a mean would spread over every call."""
         if case == "async":
             return self._run_async(calls)
         if case == "stream":
             return self._run_stream(calls)
         call = self._call(case)
-        start = time.perf_counter()
+        clock = time.perf_counter
+        times = []
         for index in range(calls):
+            start = clock()
             call(index)
-        return Timing((time.perf_counter() - start) / calls * 1e6)
+            times.append(clock() - start)
+        return Timing(statistics.median(times) * 1e6)
 
     def _call(self, case: str) -> Callable[[int], None]:
         create = self.client.chat.completions.create
@@ -184,32 +190,36 @@ class Runner:
     def _run_stream(self, calls: int) -> Timing:
         create = self.client.chat.completions.create
         headers = self.target.headers("stream")
-        first = chunks = 0.0
-        start = time.perf_counter()
+        clock = time.perf_counter
+        totals, firsts, chunks = [], [], []
         for _ in range(calls):
-            began = time.perf_counter()
+            began = clock()
             stream = create(model=MODEL, messages=MESSAGES, stream=True, extra_headers=headers)
             iterator = iter(stream)
             next(iterator)
-            got_first = time.perf_counter()
+            got_first = clock()
             count = sum(1 for _ in iterator)
-            ended = time.perf_counter()
-            first += got_first - began
-            chunks += (ended - got_first) / max(count, 1)
-        total = time.perf_counter() - start
-        return Timing(total / calls * 1e6, first / calls * 1e6, chunks / calls * 1e6)
+            ended = clock()
+            totals.append(ended - began)
+            firsts.append(got_first - began)
+            chunks.append((ended - got_first) / max(count, 1))
+        median = statistics.median
+        return Timing(median(totals) * 1e6, median(firsts) * 1e6, median(chunks) * 1e6)
 
     def _run_async(self, calls: int) -> Timing:
         create = self.aclient.chat.completions.create
         headers = self.target.headers("success")
+        clock = time.perf_counter
+        times: list[float] = []
 
         async def many() -> None:
             for _ in range(calls):
+                start = clock()
                 await create(model=MODEL, messages=MESSAGES, extra_headers=headers)
+                times.append(clock() - start)
 
-        start = time.perf_counter()
         self.loop.run_until_complete(many())
-        return Timing((time.perf_counter() - start) / calls * 1e6)
+        return Timing(statistics.median(times) * 1e6)
 
 
 CASES = ("success", "429", "500", "timeout", "stream", "background", "async")
