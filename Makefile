@@ -66,8 +66,17 @@ clean:
 dashboards: venv
 	$(BIN)/python -m dashboards
 
-# Per-call overhead of the instrumentation and the time the retry guard saves (not timed tests).
-.PHONY: bench
+# What the instrumentation costs per call, against the plain SDK and the floor; the
+# classifier and the stream proxy alone; the time the retry guard saves. Benchmarks, not
+# timed tests: see docs/performance.md. `make bench-peers` adds the six peers side by side.
+.PHONY: bench bench-peers
 bench: venv
-	$(BIN)/python benchmarks/overhead.py
+	$(BIN)/python benchmarks/suite.py
+	$(BIN)/python benchmarks/classify_bench.py
+	$(BIN)/python benchmarks/stream_bench.py
 	$(BIN)/python benchmarks/retry_guard.py
+
+bench-peers: venv
+	$(BIN)/python benchmarks/peers.py
+	$(BIN)/python benchmarks/suite.py --peers
+	$(BIN)/python benchmarks/suite.py --peers --http
