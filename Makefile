@@ -66,10 +66,19 @@ clean:
 dashboards: venv
 	$(BIN)/python -m dashboards
 
-# Per-call overhead of the instrumentation, the time the retry guard saves, and memory
-# growth over 100,000 instrumented calls (not timed tests).
-.PHONY: bench
+# What the instrumentation costs per call, against the plain SDK and the floor; the
+# classifier and the stream proxy alone; the time the retry guard saves; memory over
+# 100,000 calls. Benchmarks, not timed tests: see docs/performance.md and
+# docs/reliability.md. `make bench-peers` adds the six peers side by side.
+.PHONY: bench bench-peers
 bench: venv
-	$(BIN)/python benchmarks/overhead.py
+	$(BIN)/python benchmarks/suite.py
+	$(BIN)/python benchmarks/classify_bench.py
+	$(BIN)/python benchmarks/stream_bench.py
 	$(BIN)/python benchmarks/retry_guard.py
 	$(BIN)/python benchmarks/leaks.py
+
+bench-peers: venv
+	$(BIN)/python benchmarks/peers.py
+	$(BIN)/python benchmarks/suite.py --peers
+	$(BIN)/python benchmarks/suite.py --peers --http

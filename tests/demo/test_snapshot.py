@@ -41,9 +41,8 @@ def test_read_counts_calls_attempts_retries_background_and_headroom() -> None:
     instruments.background.add(1, {**base, semconv.OPENAI_RESPONSE_STATUS: "failed",
                                     semconv.ERROR_TYPE: "server_error"})
     for model, remaining in (("a", 900.0), ("b", 100.0)):
-        labels = {semconv.OPENAI_RATELIMIT_KIND: "requests", semconv.GEN_AI_REQUEST_MODEL: model}
-        instruments.ratelimit_remaining.set(remaining, labels)
-        instruments.ratelimit_limit.set(1000.0, labels)
+        instruments.ratelimits.update("api.test", model, {("requests", "remaining"): remaining,
+                                                          ("requests", "limit"): 1000.0})
 
     snapshot = read(reader.get_metrics_data())
 

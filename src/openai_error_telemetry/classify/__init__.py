@@ -14,7 +14,7 @@ from typing import Optional
 from ..classification import Classification, Source
 from ..codes import CODE_INFO, ErrorCode
 from . import headers as _headers
-from .envelope import EMPTY, ErrorFields, fields_from_body
+from .envelope import EMPTY, ErrorFields, fields_from_body, plain_fields
 from .exceptions import CLASS_STATUS, STREAM_DROP_WORDS, Kind, facts_of, kind_of_names
 from .responses import batch_line_facts, field, response_facts, stream_event_facts
 from .rules import decide, decide_kind, status_code_of
@@ -32,6 +32,9 @@ __all__ = [
 
 _MAX_CAUSES = 6
 _NO_HEADERS: _headers.HeaderMap = {}
+_RETRYABLE: dict[ErrorCode, Optional[bool]] = {
+    code: info.retryable for code, info in CODE_INFO.items()
+}
 
 
 def _build(
@@ -45,28 +48,26 @@ def _build(
 ) -> Classification:
     """Assemble the answer; every derived field is computed here and only here."""
     http_status = status if status is not None and 100 <= status <= 599 else None
-    effective = status_code_of(http_status, fields)
-    retryable = CODE_INFO[code].retryable
+    retryable = _RETRYABLE[code]
     if retryable is None:
+        effective = status_code_of(http_status, fields)
         retryable = effective is not None and effective >= 500
-    if _headers.should_retry(header_map) is False:
-        retryable = False
-    retry_after = _headers.retry_after(header_map)
+    retry_after = None
+    if header_map:  # most failures without headers skip the header readers entirely
+        if _headers.should_retry(header_map) is False:
+            retryable = False
+        retry_after = _headers.retry_after(header_map)
+        if not request_id:
+            request_id = _headers.request_id(header_map)
     if retry_after is None:
         retry_after = fields.retry_delay
     kind = None
     if code is ErrorCode.RATE_LIMITED:
         kind = decide_kind(fields) or _headers.rate_limit_kind(header_map)
+    # positional: a named tuple built from keywords costs about twice as much
     return Classification(
-        code=code,
-        retryable=retryable,
-        http_status=http_status,
-        provider_code=fields.code,
-        provider_type=fields.type,
-        retry_after=retry_after,
-        rate_limit_kind=kind,
-        request_id=request_id or _headers.request_id(header_map),
-        source=source,
+        code, retryable, http_status, fields.code, fields.type, retry_after, kind,
+        request_id or None, source,
     )
 
 
@@ -149,15 +150,17 @@ def _from_status_exception(exc: BaseException, source: str) -> Classification:
         status = _status_int(field(response, "status_code")) or _status_int(
             field(response, "status")
         )
-    header_map = _headers.normalize(
-        field(response, "headers") if response is not None else getattr(exc, "headers", None)
-    )
+    if response is None:
+        headers = getattr(exc, "headers", None)
+    else:  # the SDK's httpx response first: one getattr, no Mapping check
+        headers = getattr(response, "headers", None) or field(response, "headers")
+    header_map = _headers.normalize(headers)
     if status is None and not header_map:
         return _unknown(source)
     body = getattr(exc, "body", None)
     if body is None and response is not None:
         body = _response_body(response)
-    fields = fields_from_body(body)
+    fields = plain_fields(body) or fields_from_body(body)
     if fields.code is None and isinstance(getattr(exc, "code", None), (str, int)):
         fields = fields._replace(code=str(exc.code)[:128])  # type: ignore[attr-defined]
     request_id = getattr(exc, "request_id", None)

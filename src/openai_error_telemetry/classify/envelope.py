@@ -26,7 +26,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple, Optional
 
-__all__ = ["ErrorFields", "fields_from_body", "fields_from_object"]
+__all__ = ["ErrorFields", "fields_from_body", "fields_from_object", "plain_fields"]
 
 _MAX_PARSE = 256 * 1024  # larger bodies are not error envelopes; do not spend time on them
 _MAX_MESSAGE = 2048
@@ -150,7 +150,7 @@ def _under(outer: ErrorFields, inner: Optional[ErrorFields]) -> ErrorFields:
 def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
     inner = error.get("error")
     if depth < _MAX_DEPTH and isinstance(inner, Mapping):
-        return _from_mapping(inner, depth + 1)
+        return plain_fields(inner) or _from_mapping(inner, depth + 1)
     if isinstance(inner, str):
         # Ollama and some proxies: the error is just a sentence.
         return ErrorFields(message=_message(inner), body_status=_status(error.get("status")))
@@ -174,6 +174,39 @@ def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
         reason=_reason(error.get("details")) or _reason(error.get("errors")),
     )
     return _under(outer, _stringified(error.get("message"), depth))
+
+
+_PLAIN_KEYS = frozenset({"message", "type", "param", "code"})
+
+
+def plain_fields(body: object) -> Optional[ErrorFields]:
+    """OpenAI's own error object, as the SDK hands it over in ``exc.body``, read directly.
+
+    The general walk looks for nested errors, Azure's inner codes, Google's details and
+    JSON inside the message; none can be in a dict with only OpenAI's four keys, a
+    non-numeric code and a message that is a sentence. Anything else returns None and
+    goes the general way, with the same answer it always had.
+    """
+    if type(body) is not dict or not _PLAIN_KEYS.issuperset(body):
+        return None
+    code = body.get("code")
+    kind = body.get("type")
+    message = body.get("message")
+    if code is not None:
+        if type(code) is not str or code.strip().isdigit():
+            return None
+        code = code.strip()[:_MAX_TOKEN] or None
+    if kind is not None:
+        if type(kind) is not str:
+            return None
+        kind = kind.strip()[:_MAX_TOKEN] or None
+    if type(message) is not str or not message:
+        message = None
+    elif message[0] in "{[" or message[0].isspace():
+        return None  # perhaps an upstream error as JSON text: the general walk reads it
+    else:
+        message = message[:_MAX_MESSAGE]
+    return ErrorFields(code, kind, message)
 
 
 def _from_text(text: str) -> ErrorFields:

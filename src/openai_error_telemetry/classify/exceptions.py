@@ -189,5 +189,18 @@ def kind_of_names(names: Sequence[tuple[str, str]]) -> Optional[ExceptionFacts]:
     return None
 
 
+_FACTS: dict[type, Optional[ExceptionFacts]] = {}
+
+
 def facts_of(exc: BaseException) -> Optional[ExceptionFacts]:
-    return kind_of_names(names_of(type(exc)))
+    """What the tables say about ``exc``'s class: one dict lookup after the first time."""
+    cls = type(exc)
+    try:
+        return _FACTS[cls]
+    except KeyError:
+        pass
+    facts = kind_of_names(names_of(cls))
+    if len(_FACTS) >= _NAMES_MAX:
+        _FACTS.clear()
+    _FACTS[cls] = facts
+    return facts

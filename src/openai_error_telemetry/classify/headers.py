@@ -35,10 +35,14 @@ class _Lowered(dict):  # type: ignore[type-arg]
 _EMPTY: HeaderMap = _Lowered()
 _MAX_VALUE = 256
 _MAX_INT = 10 ** (_MAX_VALUE - 1)  # an int header value of at most 256 characters
+# Every header a reader below asks for, by exact name: one set lookup per header on
+# the failure path instead of a prefix test and a lookup.
 _WANTED = frozenset({
     "retry-after", "retry-after-ms", "x-should-retry", "x-request-id", "apim-request-id",
+    *(f"x-ratelimit-{field}-{kind}" for field in ("remaining", "limit")
+      for kind in RATE_LIMIT_KINDS),
 })
-_WANTED_BYTES = frozenset(name.encode() for name in _WANTED)
+_WANTED_BYTES = {name.encode(): name for name in _WANTED}
 
 
 def _text(value: object) -> Optional[str]:
@@ -56,20 +60,15 @@ def _text(value: object) -> Optional[str]:
     return None
 
 
-def _wanted(key: str) -> bool:
-    return key.startswith("x-ratelimit-") or key in _WANTED
-
-
 def _from_httpx(pairs: list[Any]) -> HeaderMap:
     """``httpx``/``httpx2`` keep ``(raw key, lower-case key, value)`` byte triples; reading
     them directly skips the per-lookup decoding that makes ``Headers.get`` cost ~1.5 us."""
     result = _Lowered()
-    for entry in pairs:
-        key = entry[1]
-        if key.startswith(b"x-ratelimit-") or key in _WANTED_BYTES:
-            name = key.decode("latin-1")
-            if name not in result:
-                result[name] = entry[2][:_MAX_VALUE].decode("latin-1")
+    wanted = _WANTED_BYTES
+    for _raw, key, value in pairs:
+        name = wanted.get(key)
+        if name is not None and name not in result:
+            result[name] = value[:_MAX_VALUE].decode("latin-1")
     return result
 
 
@@ -79,6 +78,8 @@ def normalize(headers: object) -> HeaderMap:
     One pass over whatever container arrives; every later lookup is a plain dict access.
     Empty for anything unusable.
     """
+    if type(headers) is _Lowered:  # already normalized: the common case inside the classifier
+        return headers
     if headers is None:
         return _EMPTY
     if isinstance(headers, _Lowered):
@@ -102,7 +103,7 @@ def normalize(headers: object) -> HeaderMap:
             if key is None:
                 continue
             key = key.lower()
-            if _wanted(key) and key not in result:
+            if key in _WANTED and key not in result:
                 value = _text(item[1])
                 if value is not None:
                     result[key] = value
@@ -111,8 +112,12 @@ def normalize(headers: object) -> HeaderMap:
         return _EMPTY
 
 
-def _get(headers: HeaderMap, name: str) -> Optional[str]:
-    return headers.get(name)
+# header names built once, not per call
+_NUMBER_NAMES = tuple(
+    ((kind, field), f"x-ratelimit-{field}-{kind}")
+    for kind in RATE_LIMIT_KINDS for field in ("remaining", "limit")
+)
+_REMAINING_NAMES = tuple((kind, f"x-ratelimit-remaining-{kind}") for kind in RATE_LIMIT_KINDS)
 
 
 def _number(value: Optional[str]) -> Optional[float]:
@@ -134,10 +139,10 @@ def retry_after(headers: object, *, now: Optional[float] = None) -> Optional[flo
     means zero. Negative, infinite and unparseable values mean no hint.
     """
     headers = normalize(headers)
-    millis = _number(_get(headers, "retry-after-ms"))
+    millis = _number(headers.get("retry-after-ms"))
     if millis is not None and millis >= 0:
         return round(millis / 1000.0, 3)
-    raw = _get(headers, "retry-after")
+    raw = headers.get("retry-after")
     if raw is None:
         return None
     seconds = _number(raw)
@@ -160,19 +165,18 @@ def rate_limit_numbers(headers: object) -> dict[tuple[str, str], float]:
     view = normalize(headers)
     if not view:
         return found
-    for kind in RATE_LIMIT_KINDS:
-        for field in ("remaining", "limit"):
-            value = _number(_get(view, f"x-ratelimit-{field}-{kind}"))
-            if value is not None and value >= 0:
-                found[(kind, field)] = value
+    for key, name in _NUMBER_NAMES:
+        value = _number(view.get(name))
+        if value is not None and value >= 0:
+            found[key] = value
     return found
 
 
 def rate_limit_kind(headers: object) -> Optional[str]:
     """Which bucket ran dry, judged by which ``x-ratelimit-remaining-*`` is at zero."""
     headers = normalize(headers)
-    for kind in RATE_LIMIT_KINDS:
-        remaining = _number(_get(headers, f"x-ratelimit-remaining-{kind}"))
+    for kind, name in _REMAINING_NAMES:
+        remaining = _number(headers.get(name))
         if remaining is not None and remaining <= 0:
             return kind
     return None
@@ -181,13 +185,13 @@ def rate_limit_kind(headers: object) -> Optional[str]:
 def request_id(headers: object) -> Optional[str]:
     """OpenAI's ``x-request-id``, or Azure API Management's ``apim-request-id``."""
     headers = normalize(headers)
-    return _get(headers, "x-request-id") or _get(headers, "apim-request-id")
+    return headers.get("x-request-id") or headers.get("apim-request-id")
 
 
 def should_retry(headers: object) -> Optional[bool]:
     """The server's own ``x-should-retry`` verdict, if it gave one."""
     headers = normalize(headers)
-    value = _get(headers, "x-should-retry")
+    value = headers.get("x-should-retry")
     if value is None:
         return None
     value = value.strip().lower()

@@ -19,7 +19,7 @@ from opentelemetry.trace import Link, Span, SpanKind
 
 from ..classification import Classification, Source
 from ..classify import classify_exception, classify_http, classify_response
-from ..classify.headers import rate_limit_numbers
+from ..classify.headers import normalize, rate_limit_numbers
 from ..codes import ErrorCode
 from ..telemetry import logs, semconv
 from ..telemetry.attributes import Attributes, with_error
@@ -167,9 +167,10 @@ class Operation:
     def attempt_answered(self, attempt: Attempt, status: int, headers: Any, body: Any) -> None:
         """The attempt got an HTTP answer; a failure waits for the retry decision."""
         attempt.status = status
-        self._record_rate_limits(headers)
+        view = normalize(headers)  # read once for the gauges and the classifier
+        self._record_rate_limits(view)
         if status >= 400:
-            attempt.classification = classify_http(status, headers, body)
+            attempt.classification = classify_http(status, view, body)
         else:
             self.finish_attempt(will_retry=False)
 
@@ -256,24 +257,11 @@ class Operation:
         logs.emit(semconv.LOG_ATTEMPT_FAILED, "warning" if will_retry else "error", fields)
 
     def _record_rate_limits(self, headers: Any) -> None:
-        """Gauges from ``x-ratelimit-*`` on every answer (set each time: older SDKs drop a
-        gauge series from the next export when it was not set since the last one)."""
+        """The latest ``x-ratelimit-*`` of every answer, for the observable gauges."""
         numbers = rate_limit_numbers(headers)
-        if not numbers:
-            return
-        instruments = self.rt.instruments
-        server = self.attrs[semconv.SERVER_ADDRESS]
-        for (kind, field), value in numbers.items():
-            attributes: Attributes = {
-                semconv.OPENAI_RATELIMIT_KIND: kind,
-                semconv.SERVER_ADDRESS: server,
-            }
-            if self.model is not None:
-                attributes[semconv.GEN_AI_REQUEST_MODEL] = self.model
-            gauge = instruments.ratelimit_remaining if field == "remaining" else (
-                instruments.ratelimit_limit
-            )
-            gauge.set(value, attributes)
+        if numbers:
+            self.rt.instruments.ratelimits.update(
+                str(self.attrs[semconv.SERVER_ADDRESS]), self.model, numbers)
 
     # -- the end of the operation ---------------------------------------------------
 

@@ -46,10 +46,18 @@ class StreamWatcher:
         if not self.seen_first:
             self.seen_first = True
             op.first_chunk()
-        kind = getattr(item, "type", None)
+        # A model's fields are in its __dict__: reading them there skips pydantic's
+        # __getattr__, which raises (and costs microseconds) for an absent ``type``.
+        values = getattr(item, "__dict__", None)
+        if isinstance(values, dict):
+            kind = values.get("type")
+            usage = values.get("usage")
+        else:
+            kind = getattr(item, "type", None)
+            usage = getattr(item, "usage", None)
         if isinstance(kind, str) and kind.startswith(("response.", "error")):
             self._responses_event(kind, item)
-        elif getattr(item, "usage", None) is not None or op.response_model is None:
+        elif usage is not None or op.response_model is None:
             op.observe_model(item)
 
     def _responses_event(self, kind: str, item: Any) -> None:

@@ -12,6 +12,7 @@ from opentelemetry.metrics import Counter, Histogram, Meter, MeterProvider, get_
 
 from .. import __version__
 from . import semconv
+from .ratelimits import RateLimitState, rate_limit_state
 
 # The GenAI semantic conventions' advice for durations (seconds) and token counts.
 DURATION_BUCKETS: tuple[float, ...] = (
@@ -63,8 +64,7 @@ class Instruments:
         "background",
         "duration",
         "latest",
-        "ratelimit_limit",
-        "ratelimit_remaining",
+        "ratelimits",
         "retry_delay",
         "time_to_first_chunk",
         "token_usage",
@@ -99,14 +99,8 @@ class Instruments:
             semconv.METRIC_BACKGROUND_RESPONSES, unit="{response}",
             description="Terminal outcomes of background responses, each counted once.",
         )
-        self.ratelimit_remaining = meter.create_gauge(
-            semconv.METRIC_RATELIMIT_REMAINING, unit="{1}",
-            description="x-ratelimit-remaining-* of the latest response.",
-        )
-        self.ratelimit_limit = meter.create_gauge(
-            semconv.METRIC_RATELIMIT_LIMIT, unit="{1}",
-            description="x-ratelimit-limit-* of the latest response.",
-        )
+        # openai.ratelimit.remaining / .limit: observable, read at collection time
+        self.ratelimits: RateLimitState = rate_limit_state(meter)
         self.latest: Optional[LatestInstruments] = (
             LatestInstruments(meter) if latest_names else None
         )

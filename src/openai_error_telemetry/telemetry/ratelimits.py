@@ -1,0 +1,104 @@
+"""Rate-limit gauges read when the metrics are collected, not set on every call.
+
+A synchronous gauge point costs the SDK's attribute hashing, aggregation and exemplar
+offer on the caller's thread, and a success with all four ``x-ratelimit-*`` headers
+made four of them. Here a call only stores the latest numbers in a bounded dict; the
+observable gauges' callbacks turn them into points once per collection. Every series
+seen is reported at every collection, so none goes stale while the process lives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Mapping
+from typing import Optional
+from weakref import WeakKeyDictionary
+
+from opentelemetry.metrics import CallbackOptions, Meter, Observation
+
+from . import semconv
+from .attributes import Attributes
+
+MAX_SERIES = 256  # (kind, server, model) triples kept; the oldest is forgotten first
+
+_Series = tuple[str, str, Optional[str]]  # kind, server address, request model
+
+
+class RateLimitState:
+    """The latest ``remaining`` and ``limit`` per series, written by calls, read by callbacks."""
+
+    __slots__ = ("attributes", "limit", "remaining")
+
+    def __init__(self) -> None:
+        self.remaining: dict[_Series, float] = {}
+        self.limit: dict[_Series, float] = {}
+        self.attributes: dict[_Series, Attributes] = {}
+
+    def update(self, server: str, model: Optional[str],
+               numbers: Mapping[tuple[str, str], float]) -> None:
+        """Store what one answer's headers said (``{(kind, field): value}``)."""
+        for (kind, field), value in numbers.items():
+            series = (kind, server, model)
+            if series not in self.attributes:
+                self._add(series)
+            (self.remaining if field == "remaining" else self.limit)[series] = value
+
+    def _add(self, series: _Series) -> None:
+        if len(self.attributes) >= MAX_SERIES:
+            oldest = next(iter(self.attributes))
+            for table in (self.attributes, self.remaining, self.limit):
+                table.pop(oldest, None)
+        kind, server, model = series
+        attributes: Attributes = {
+            semconv.OPENAI_RATELIMIT_KIND: kind,
+            semconv.SERVER_ADDRESS: server,
+        }
+        if model is not None:
+            attributes[semconv.GEN_AI_REQUEST_MODEL] = model
+        self.attributes[series] = attributes
+
+    def _observe(self, values: dict[_Series, float]) -> Iterable[Observation]:
+        attributes = self.attributes
+        # list(): one atomic copy, so calls may go on writing while we read
+        return [Observation(value, attributes.get(series))
+                for series, value in list(values.items())]
+
+
+class RateLimitGauges:
+    """The two observable gauges of one meter; ``state`` is swapped by each instrument()."""
+
+    def __init__(self, meter: Meter) -> None:
+        self.state = RateLimitState()
+        meter.create_observable_gauge(
+            semconv.METRIC_RATELIMIT_REMAINING, callbacks=[self._remaining], unit="{1}",
+            description="x-ratelimit-remaining-* of the latest response.",
+        )
+        meter.create_observable_gauge(
+            semconv.METRIC_RATELIMIT_LIMIT, callbacks=[self._limit], unit="{1}",
+            description="x-ratelimit-limit-* of the latest response.",
+        )
+
+    def _remaining(self, options: CallbackOptions) -> Iterable[Observation]:
+        return self.state._observe(self.state.remaining)
+
+    def _limit(self, options: CallbackOptions) -> Iterable[Observation]:
+        return self.state._observe(self.state.limit)
+
+
+# A meter hands back its first instrument of a name (and keeps its callbacks) when asked
+# again, so the gauges are made once per meter and a new instrument() gets a new state.
+_GAUGES: WeakKeyDictionary[Meter, RateLimitGauges] = WeakKeyDictionary()
+
+
+def rate_limit_state(meter: Meter) -> RateLimitState:
+    """A fresh state, read by ``meter``'s rate-limit gauges from now on."""
+    try:
+        gauges = _GAUGES.get(meter)
+    except TypeError:  # a meter that cannot be weakly referenced: no reuse
+        gauges = None
+    if gauges is None:
+        gauges = RateLimitGauges(meter)
+        with contextlib.suppress(TypeError):
+            _GAUGES[meter] = gauges
+    gauges.state = RateLimitState()
+    return gauges.state

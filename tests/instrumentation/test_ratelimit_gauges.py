@@ -1,0 +1,66 @@
+"""openai.ratelimit.* are observable gauges: the latest headers, reported at every collection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+import openai_error_telemetry
+from openai_error_telemetry.telemetry import ratelimits
+from tests.instrumentation.harness import chat_body, client, json_response, sequence
+
+MESSAGES = [{"role": "user", "content": "hi"}]
+
+
+def _gauges(reader: InMemoryMetricReader) -> dict[tuple[str, str], float]:
+    """``{(metric, kind): value}`` of one collection."""
+    found: dict[tuple[str, str], float] = {}
+    data = reader.get_metrics_data()
+    for resource in data.resource_metrics if data else []:
+        for scope in resource.scope_metrics:
+            for metric in scope.metrics:
+                if metric.name.startswith("openai.ratelimit."):
+                    for point in metric.data.data_points:
+                        kind = point.attributes["openai.ratelimit.kind"]
+                        found[(metric.name, kind)] = point.value
+    return found
+
+
+def _answer(remaining: str) -> Any:
+    return json_response(200, chat_body(), {"x-ratelimit-remaining-requests": remaining,
+                                            "x-ratelimit-limit-requests": "60"})
+
+
+def test_latest_value_wins_and_stays_reported_across_collections(telemetry):
+    handler, _ = sequence(_answer("59"), _answer("58"))
+    sdk = client(handler)
+    sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    first = _gauges(telemetry.reader)
+    assert first == {("openai.ratelimit.remaining", "requests"): 58,
+                     ("openai.ratelimit.limit", "requests"): 60}
+    assert _gauges(telemetry.reader) == first  # no call in between: still there
+
+
+def test_a_new_instrument_on_the_same_meter_provider_reports_its_own_values():
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    for remaining in ("9", "3"):
+        openai_error_telemetry.instrument(meter_provider=provider)
+        try:
+            handler, _ = sequence(_answer(remaining))
+            client(handler).chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        finally:
+            openai_error_telemetry.uninstrument()
+        assert _gauges(reader)[("openai.ratelimit.remaining", "requests")] == int(remaining)
+
+
+def test_series_are_bounded():
+    state = ratelimits.RateLimitState()
+    for index in range(ratelimits.MAX_SERIES + 10):
+        state.update("api.test", f"model-{index}", {("requests", "remaining"): index})
+    assert len(state.attributes) == ratelimits.MAX_SERIES
+    assert len(state.remaining) == ratelimits.MAX_SERIES
+    assert ("requests", "api.test", "model-0") not in state.remaining
