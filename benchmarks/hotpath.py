@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tools import TOOLS, Pipeline  # noqa: E402
-from workload import Runner, Target  # noqa: E402
+from tools import TOOLS, Pipeline
+from workload import Runner, Target
 
 # (fragment of the file path, component), first match wins
 COMPONENTS = (
@@ -102,7 +102,8 @@ def main() -> int:
         plain = by_component(profile("plain", case, args.calls), args.calls)
         stats = profile("ours", case, args.calls)
         ours = by_component(stats, args.calls)
-        added = {name: ours.get(name, 0.0) - plain.get(name, 0.0) for name in set(ours) | set(plain)}
+        names = set(ours) | set(plain)
+        added = {name: ours.get(name, 0.0) - plain.get(name, 0.0) for name in names}
         total_added = sum(added.values())
         print(f"\n== {case}: µs per call under cProfile, {args.calls} calls")
         print(f"{'component':36} {'plain':>9} {'ours':>9} {'added':>9} {'share':>7}")
