@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import importlib
 import itertools
 import json
 import os
@@ -48,27 +47,14 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from workload import CHAT, CHUNK, HEADERS, MESSAGES, RATE, http
+
 import openai_error_telemetry
 from openai_error_telemetry.classify import exceptions as class_names
 from openai_error_telemetry.instrumentation import naming, runtime, streams
 
-MAJOR = int(openai.__version__.split(".")[0])
-http: Any = importlib.import_module("httpx2" if MAJOR >= 3 else "httpx")
-
-MESSAGES = [{"role": "user", "content": "hi"}]
-HEADERS = {"content-type": "application/json", "x-request-id": "req_1",
-           "x-ratelimit-remaining-requests": "59", "x-ratelimit-limit-requests": "60"}
-CHAT = json.dumps({
-    "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-    "choices": [{"index": 0, "finish_reason": "stop",
-                 "message": {"role": "assistant", "content": "hello"}}],
-    "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
-}).encode()
-RATE = json.dumps({"error": {"code": "rate_limit_exceeded", "type": "requests",
-                             "message": "Rate limit reached", "param": None}}).encode()
-CHUNK = json.dumps({"id": "c", "object": "chat.completion.chunk", "created": 1,
-                    "model": "gpt-4o-mini",
-                    "choices": [{"index": 0, "delta": {"content": "tok"}, "finish_reason": None}]})
+# the in-memory API's payloads are the benchmark suite's (workload.py); shorter streams
 STREAM = ("".join(f"data: {CHUNK}\n\n" for _ in range(6)) + "data: [DONE]\n\n").encode()
 MIB = 1024 * 1024
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import json
 import statistics
 import sys
 import time
@@ -29,30 +27,13 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from workload import CHAT, HEADERS, MESSAGES, RATE, STREAM, http
+
 import openai_error_telemetry
 
-MAJOR = int(openai.__version__.split(".")[0])
-http: Any = importlib.import_module("httpx2" if MAJOR >= 3 else "httpx")
-
-CHAT = json.dumps({
-    "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-    "choices": [{"index": 0, "finish_reason": "stop",
-                 "message": {"role": "assistant", "content": "hello"}}],
-    "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
-}).encode()
-RATE = json.dumps({"error": {"code": "rate_limit_exceeded", "type": "requests",
-                             "message": "Rate limit reached", "param": None}}).encode()
-CHUNK = json.dumps({"id": "c", "object": "chat.completion.chunk", "created": 1,
-                    "model": "gpt-4o-mini",
-                    "choices": [{"index": 0, "delta": {"content": "tok"},
-                                 "finish_reason": None}]})
-STREAM = ("".join(f"data: {CHUNK}\n\n" for _ in range(20)) + "data: [DONE]\n\n").encode()
-HEADERS = {"content-type": "application/json", "x-request-id": "req_1",
-           "x-ratelimit-remaining-requests": "59", "x-ratelimit-limit-requests": "60",
-           "x-ratelimit-remaining-tokens": "1000", "x-ratelimit-limit-tokens": "2000"}
-# A retry-after of 1 microsecond: the SDK's retry path runs, its sleep costs nothing.
-RETRY_NOW = {**HEADERS, "retry-after-ms": "0.001"}
-MESSAGES = [{"role": "user", "content": "hi"}]
+# the in-memory API's payloads are the benchmark suite's (workload.py)
+RETRY_NOW = {**HEADERS, "retry-after-ms": "0.001"}  # the retry path runs, its sleep costs nothing
 
 
 def respond(request: Any) -> Any:
