@@ -32,9 +32,6 @@ __all__ = [
 
 _MAX_CAUSES = 6
 _NO_HEADERS: _headers.HeaderMap = {}
-_RETRYABLE: dict[ErrorCode, Optional[bool]] = {
-    code: info.retryable for code, info in CODE_INFO.items()
-}
 
 
 def _build(
@@ -48,7 +45,7 @@ def _build(
 ) -> Classification:
     """Assemble the answer; every derived field is computed here and only here."""
     http_status = status if status is not None and 100 <= status <= 599 else None
-    retryable = _RETRYABLE[code]
+    retryable = CODE_INFO[code].retryable
     if retryable is None:
         effective = status_code_of(http_status, fields)
         retryable = effective is not None and effective >= 500

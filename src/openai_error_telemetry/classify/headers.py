@@ -35,12 +35,18 @@ class _Lowered(dict):  # type: ignore[type-arg]
 _EMPTY: HeaderMap = _Lowered()
 _MAX_VALUE = 256
 _MAX_INT = 10 ** (_MAX_VALUE - 1)  # an int header value of at most 256 characters
+# The rate-limit headers, named once: ((kind, field), header name).
+_NUMBER_NAMES = tuple(
+    ((kind, field), f"x-ratelimit-{field}-{kind}")
+    for kind in RATE_LIMIT_KINDS for field in ("remaining", "limit")
+)
+_REMAINING_NAMES = tuple((kind, name) for (kind, field), name in _NUMBER_NAMES
+                         if field == "remaining")
 # Every header a reader below asks for, by exact name: one set lookup per header on
 # the failure path instead of a prefix test and a lookup.
 _WANTED = frozenset({
     "retry-after", "retry-after-ms", "x-should-retry", "x-request-id", "apim-request-id",
-    *(f"x-ratelimit-{field}-{kind}" for field in ("remaining", "limit")
-      for kind in RATE_LIMIT_KINDS),
+    *(name for _, name in _NUMBER_NAMES),
 })
 _WANTED_BYTES = {name.encode(): name for name in _WANTED}
 
@@ -82,8 +88,6 @@ def normalize(headers: object) -> HeaderMap:
         return headers
     if headers is None:
         return _EMPTY
-    if isinstance(headers, _Lowered):
-        return headers
     try:
         if type(headers).__name__ == "Headers":
             pairs = getattr(headers, "_list", None)
@@ -110,14 +114,6 @@ def normalize(headers: object) -> HeaderMap:
         return result
     except Exception:
         return _EMPTY
-
-
-# header names built once, not per call
-_NUMBER_NAMES = tuple(
-    ((kind, field), f"x-ratelimit-{field}-{kind}")
-    for kind in RATE_LIMIT_KINDS for field in ("remaining", "limit")
-)
-_REMAINING_NAMES = tuple((kind, f"x-ratelimit-remaining-{kind}") for kind in RATE_LIMIT_KINDS)
 
 
 def _number(value: Optional[str]) -> Optional[float]:
