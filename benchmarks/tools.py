@@ -89,12 +89,16 @@ def _floor(pipeline: Pipeline) -> None:
     token_out = {**base, "gen_ai.token.type": "output"}
     error = Status(StatusCode.ERROR, "rate_limited")
 
+    def _begin() -> tuple[Any, Any, float]:
+        start = time.perf_counter()
+        op = tracer.start_span("chat gpt-4o-mini", kind=SpanKind.CLIENT, attributes=base)
+        attempt = tracer.start_span("POST", context=trace.set_span_in_context(op),
+                                    kind=SpanKind.CLIENT, attributes=attempt_attrs)
+        return attempt, op, start
+
     def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
         def request(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            op = tracer.start_span("chat gpt-4o-mini", kind=SpanKind.CLIENT, attributes=base)
-            attempt = tracer.start_span("POST", context=trace.set_span_in_context(op),
-                                        kind=SpanKind.CLIENT, attributes=attempt_attrs)
+            attempt, op, start = _begin()
             try:
                 result = original(*args, **kwargs)
             except Exception:
@@ -106,10 +110,7 @@ def _floor(pipeline: Pipeline) -> None:
 
     def wrap_async(original: Callable[..., Any]) -> Callable[..., Any]:
         async def request(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            op = tracer.start_span("chat gpt-4o-mini", kind=SpanKind.CLIENT, attributes=base)
-            attempt = tracer.start_span("POST", context=trace.set_span_in_context(op),
-                                        kind=SpanKind.CLIENT, attributes=attempt_attrs)
+            attempt, op, start = _begin()
             try:
                 result = await original(*args, **kwargs)
             except Exception:
