@@ -30,9 +30,6 @@ from .runtime import Runtime
 
 _NEVER_WINS = frozenset({ErrorCode.QUOTA_EXHAUSTED, ErrorCode.AUTH_ERROR})
 
-# ``openai.stream.outcome`` of a stream that raised part-way (the others live in streams)
-STREAM_FAILED = "failed"
-
 
 class Attempt:
     """One HTTP try: its span stays open until the SDK decides whether to retry it."""
@@ -362,7 +359,7 @@ class Operation:
             if self.rt.settings.logs and not attempt_failed:
                 self._log_operation(failure)
         finally:
-            self.end(STREAM_FAILED if self.streaming else None)
+            self.end(semconv.STREAM_FAILED if self.streaming else None)
 
     def _log_operation(self, failure: Classification) -> None:
         """A failure no attempt reported: a raised stream, parse(), a failed response."""

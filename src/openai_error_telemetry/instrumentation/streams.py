@@ -15,18 +15,14 @@ from typing import Any, Optional
 import wrapt
 
 from ..classify import classify_stream_event
+from ..telemetry import semconv
 from .guard import report
-from .operation import STREAM_FAILED, Operation, end_quietly, stream_interrupted
+from .operation import Operation, end_quietly, stream_interrupted
 
 _FAILURE_EVENTS = frozenset({"error", "response.failed", "response.incomplete"})
 _TERMINAL_EVENTS = frozenset(
     {"response.completed", "response.failed", "response.incomplete", "response.cancelled", "error"}
 )
-
-OUTCOME_COMPLETED = "completed"
-OUTCOME_FAILED = STREAM_FAILED
-OUTCOME_CLOSED = "closed"
-OUTCOME_ABANDONED = "abandoned"
 
 
 class StreamWatcher:
@@ -79,7 +75,7 @@ class StreamWatcher:
         self.done = True
         if self.responses_events and not self.terminal:
             self.op.stream_failed(stream_interrupted())
-        outcome = OUTCOME_FAILED if self.op.failure is not None else OUTCOME_COMPLETED
+        outcome = semconv.STREAM_FAILED if self.op.failure is not None else semconv.STREAM_COMPLETED
         self.op.end(outcome)
 
     def raised(self, error: BaseException) -> None:
@@ -113,7 +109,7 @@ def _finished(hook: str, watcher: StreamWatcher, call: Any, *args: Any) -> None:
 
 
 def _closed(watcher: StreamWatcher) -> None:
-    _finished("stream.closed", watcher, watcher.stopped, OUTCOME_CLOSED)
+    _finished("stream.closed", watcher, watcher.stopped, semconv.STREAM_CLOSED)
 
 
 def _abandoned(proxy: Any) -> None:
@@ -121,7 +117,7 @@ def _abandoned(proxy: Any) -> None:
     with contextlib.suppress(Exception):  # a finalizer must never raise or print
         watcher = proxy._self_watcher
         try:
-            watcher.stopped(OUTCOME_ABANDONED)
+            watcher.stopped(semconv.STREAM_ABANDONED)
         finally:
             end_quietly(watcher.op)
 

@@ -46,6 +46,11 @@ OPENAI_RESPONSE_STATUS = "openai.response.status"
 OPENAI_RESPONSE_BACKGROUND = "openai.response.background"
 OPENAI_STREAM = "openai.stream"
 OPENAI_STREAM_OUTCOME = "openai.stream.outcome"
+# ... and its values: how the stream ended
+STREAM_COMPLETED = "completed"
+STREAM_FAILED = "failed"
+STREAM_CLOSED = "closed"
+STREAM_ABANDONED = "abandoned"
 OPENAI_STREAM_TIME_TO_FIRST_CHUNK = "openai.stream.time_to_first_chunk"
 OPENAI_ATTEMPTS = "openai.attempts"
 
