@@ -26,6 +26,7 @@ from .codes import CODE_INFO, CodeInfo, ErrorCode
 if TYPE_CHECKING:
     from .errors import ClassifiedError, raise_for_response, raise_for_stream_event
     from .instrumentation import OpenAIErrorTelemetryInstrumentor, instrument, uninstrument
+    from .telemetry.shutdown import shutdown_telemetry
 
 __version__ = "0.1.0"
 
@@ -36,6 +37,7 @@ _LAZY = {
     "instrument": ".instrumentation",
     "uninstrument": ".instrumentation",
     "OpenAIErrorTelemetryInstrumentor": ".instrumentation",
+    "shutdown_telemetry": ".telemetry.shutdown",
 }
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "is_retryable",
     "raise_for_response",
     "raise_for_stream_event",
+    "shutdown_telemetry",
     "uninstrument",
 ]
 

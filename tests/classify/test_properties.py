@@ -138,9 +138,10 @@ def test_retry_after_edge_values() -> None:
 def test_huge_and_deep_bodies_stay_fast() -> None:
     deep = "[" * 100_000 + "]" * 100_000
     huge = json.dumps({"error": {"code": "server_error", "message": "x" * (8 * 1024 * 1024)}})
-    started = time.perf_counter()
+    started = time.thread_time()
     for body in (deep, deep.encode(), huge, huge.encode(), b"\xff\xfe" * 1_000_000):
         _valid(classify_http(500, {}, body))
-    # Generous: a guard against parsing many MiB, not a benchmark.
-    assert time.perf_counter() - started < 2.0
+    # Generous: a guard against parsing many MiB, not a benchmark. This thread's CPU
+    # time, which a loaded machine's run queue does not add to.
+    assert time.thread_time() - started < 2.0
     assert classify_http(500, {}, huge).code is ErrorCode.SERVER_ERROR

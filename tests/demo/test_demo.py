@@ -110,14 +110,12 @@ def test_ctrl_c_ends_the_run_with_the_summary_so_far() -> None:
         server_url = demo.url("fault server ")
         metrics_url = demo.url("metrics ")
         time.sleep(2.0)
-        sent = time.monotonic()
         demo.process.send_signal(signal.SIGINT)
-        status = demo.read_rest(timeout_s=30)
-        took = time.monotonic() - sent
+        # A hang detector, not a measurement: the run had two minutes still to go.
+        status = demo.read_rest(timeout_s=60)
 
     assert status == 130, demo.stderr_text()
     assert "Traceback" not in demo.stderr_text(), demo.stderr_text()
-    assert took < 15, took
     summary = demo.value("== summary:")
     assert summary.startswith("interrupted after "), summary
     calls = int(demo.value("calls ").split()[0])

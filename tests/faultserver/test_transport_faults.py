@@ -29,7 +29,7 @@ async def _adrain(stream: Any, into: list[Any]) -> None:
 
 
 def _wait_for_tally(server: FaultServerProcess, key: str, at_least: int) -> int:
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while True:
         count = int(server.stats()["by_endpoint_fault_status"].get(key, 0))
         if count >= at_least or time.monotonic() > deadline:
@@ -41,14 +41,13 @@ def test_timeout_fault_outlasts_the_client_timeout(
         fault_server: FaultServerProcess, client: openai.OpenAI) -> None:
     key = "chat.completions timeout 200"
     before = fault_server.stats()["by_endpoint_fault_status"].get(key, 0)
-    started = time.monotonic()
     with pytest.raises(openai.APITimeoutError) as caught:
         client.with_options(timeout=0.3).chat.completions.create(
-            model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-fault": "timeout=30"})
-    assert time.monotonic() - started < 4  # the client gave up; it did not wait 30 s
+            model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-fault": "timeout=600"})
+    # APITimeoutError is the SDK's own: the client gave up at its 0.3 s, not the server.
     assert classify_exception(caught.value).code == "timeout"
     # The server cancels the handler when the client goes, and counts the request then
-    # (status "200": what it would have sent), long before the 30 s are up.
+    # (status "200": what it would have sent), long before the ten minutes are up.
     assert _wait_for_tally(fault_server, key, before + 1) == before + 1
     assert fault_server.stats()["in_flight"] == 0
 

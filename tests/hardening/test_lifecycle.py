@@ -14,7 +14,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,7 +34,7 @@ from opentelemetry.sdk.trace.export import (
 )
 
 import openai_error_telemetry
-from openai_error_telemetry.instrumentation import patches, runtime, sdk
+from openai_error_telemetry.instrumentation import guard, patches, runtime, sdk
 from openai_error_telemetry.instrumentation.config import Settings
 from tests.fault_server import FaultServerProcess
 from tests.hardening import calls
@@ -243,3 +246,70 @@ def test_pre_fork_workers_keep_tracing(fault_server, tmp_path, own_provider):
         assert not exported(parent_dir if own_provider else child_dir, pid)
     parent = exported(parent_dir, os.getpid())
     assert [s["attributes"].get("gen_ai.operation.name") for s in parent] == [None, "chat"]
+
+
+def wait_or_kill(pid: int, hang_s: float = 60.0) -> int:
+    """The child's exit code; a child still running after ``hang_s`` is deadlocked."""
+    deadline = time.monotonic() + hang_s
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return -signal.SIGKILL
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_fork_while_another_thread_holds_our_locks_leaves_them_free_in_the_child(
+        fault_server, tmp_path):
+    """A thread of the parent holds the guard's and the background tracker's locks when
+    the parent forks; a lock copied held would deadlock the child's first call."""
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(JsonLinesExporter(tmp_path)))
+    openai_error_telemetry.instrument(tracer_provider=provider)
+    holding, release = threading.Event(), threading.Event()
+    rt = runtime.get_runtime()
+    assert rt is not None
+
+    def hold() -> None:
+        with guard._lock, rt.tracker._lock:
+            holding.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(10)
+
+        def child() -> None:
+            guard.report("forked-child-check", RuntimeError("reported in the child"))
+            with calls.sync_client(fault_server) as mine:
+                job = mine.responses.create(model="gpt-4o-mini", input="hi", background=True)
+                assert job.status in ("queued", "in_progress")
+                assert rt.tracker.link_for(job.id) is not None  # the tracker took it
+                chat(mine)
+
+        pids = []
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                child()
+                status = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(status)
+        pids.append(pid)
+        code = wait_or_kill(pid)
+    finally:
+        release.set()
+        holder.join(10)
+        openai_error_telemetry.uninstrument()
+        provider.shutdown()
+        guard.reset_reports()
+    assert code == 0, "the child deadlocked on a lock copied held" if code < 0 else code
+    names = [s["name"] for s in exported(tmp_path, pids[0])]
+    assert any(name.startswith("chat") for name in names), names

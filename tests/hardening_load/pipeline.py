@@ -8,8 +8,9 @@ exporters busy within a test; the export timeout is the one setting shutdown dep
 
 from __future__ import annotations
 
+import functools
 import importlib
-import time
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Optional
@@ -51,6 +52,10 @@ class Pipeline:
                  max_queue_size: int = 2048, max_export_batch_size: int = 512,
                  internal_metrics: Optional[MeterProvider] = None) -> None:
         spans, metrics, logs = exporters(protocol, address, timeout_s)
+        # signal -> idents of the threads each export ran on (recorded at its start)
+        self.export_threads: dict[str, set[int]] = {}
+        for signal, exporter in (("traces", spans), ("metrics", metrics), ("logs", logs)):
+            self._record_threads(signal, exporter)
         timeout_ms = int(timeout_s * 1000)
         self.tracer_provider = TracerProvider(shutdown_on_exit=False)
         self.tracer_provider.add_span_processor(BatchSpanProcessor(
@@ -67,16 +72,20 @@ class Pipeline:
         self.logger_provider.add_log_record_processor(BatchLogRecordProcessor(
             logs, schedule_delay_millis=50, export_timeout_millis=timeout_ms))
 
-    def shutdown(self) -> dict[str, float]:
-        """Shut every provider down in turn; seconds each took."""
-        took: dict[str, float] = {}
-        for name, provider in (("traces", self.tracer_provider),
-                               ("metrics", self.meter_provider),
-                               ("logs", self.logger_provider)):
-            started = time.perf_counter()
-            provider.shutdown()
-            took[name] = time.perf_counter() - started
-        return took
+    def _record_threads(self, signal: str, exporter: Any) -> None:
+        threads = self.export_threads.setdefault(signal, set())
+        export = exporter.export
+
+        @functools.wraps(export)
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            threads.add(threading.get_ident())
+            return export(*args, **kwargs)
+
+        exporter.export = recorded  # the instance attribute wins over the method
+
+    @property
+    def providers(self) -> tuple[Any, Any, Any]:
+        return self.tracer_provider, self.meter_provider, self.logger_provider
 
 
 @contextmanager

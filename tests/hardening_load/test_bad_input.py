@@ -35,8 +35,10 @@ from openai_error_telemetry.classify import classify_named_exception
 from openai_error_telemetry.classify import headers as parsers
 
 MIB = 1024 * 1024
-# Very generous: a guard against parsing or copying without bound, not a benchmark.
-MAX_SECONDS = 1.0
+# Very generous: a guard against parsing or copying without bound, not a benchmark. It
+# bounds this thread's CPU time, which waiting for a CPU on a loaded machine does not add
+# to (the run queue is not CPU time); the worst input takes about 60 ms of it.
+MAX_CPU_SECONDS = 1.0
 
 
 class Hostile:
@@ -291,11 +293,11 @@ HOSTILE: list[tuple[str, Callable[..., Any], Callable[[], tuple[Any, ...]]]] = [
 def test_deep_and_huge_inputs_answer_fast(name: str, entry: Callable[..., Any],
                                           arguments: Callable[[], tuple[Any, ...]]) -> None:
     args = arguments()
-    started = time.perf_counter()
+    started = time.thread_time()
     result = entry(*args)
-    took = time.perf_counter() - started
+    took = time.thread_time() - started
     valid(result)
-    assert took < MAX_SECONDS, f"{name}: {took:.3f} s"
+    assert took < MAX_CPU_SECONDS, f"{name}: {took:.3f} s of CPU"
 
 
 def test_huge_inputs_still_tell_what_they_know() -> None:

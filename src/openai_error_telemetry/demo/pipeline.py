@@ -32,6 +32,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from ..telemetry.logs import LOGGER_NAME
+from ..telemetry.shutdown import shutdown_telemetry
 
 ENV_OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
 ENV_OTLP_PROTOCOL = "OTEL_EXPORTER_OTLP_PROTOCOL"
@@ -163,14 +164,6 @@ class Pipeline:
         return self._shutdown_providers()
 
     def _shutdown_providers(self) -> bool:
-        providers: list[Any] = [self.meter_provider, self.tracer_provider, self.logger_provider]
-        threads = [
-            threading.Thread(target=provider.shutdown, name="demo-otel-shutdown", daemon=True)
-            for provider in providers if provider is not None
-        ]
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + FLUSH_BUDGET_S
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        return not any(thread.is_alive() for thread in threads)
+        providers = [self.meter_provider, self.tracer_provider, self.logger_provider]
+        return shutdown_telemetry(*(p for p in providers if p is not None),
+                                  timeout_s=FLUSH_BUDGET_S)

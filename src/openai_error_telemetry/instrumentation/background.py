@@ -8,11 +8,12 @@ however often it is polled). The oldest ids are forgotten beyond ``max_tracked``
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from typing import Optional
 
 from opentelemetry.trace import SpanContext
+
+from .forksafe import new_lock
 
 NON_TERMINAL = frozenset({"queued", "in_progress"})
 TERMINAL = frozenset({"completed", "failed", "cancelled", "incomplete"})
@@ -32,7 +33,7 @@ class BackgroundTracker:
     def __init__(self, max_tracked: int = 1024) -> None:
         self._max = max(1, max_tracked)
         self._jobs: OrderedDict[str, _Job] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = new_lock(self)
 
     def __len__(self) -> int:
         return len(self._jobs)

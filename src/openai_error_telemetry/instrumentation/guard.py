@@ -7,11 +7,13 @@ reported once per process (not once per call), so a broken hook cannot flood log
 from __future__ import annotations
 
 import logging
-import threading
+import sys
+
+from .forksafe import new_lock
 
 _log = logging.getLogger("openai_error_telemetry.instrumentation")
 _reported: set[str] = set()
-_lock = threading.Lock()
+_lock = new_lock(sys.modules[__name__])  # re-made in a forked child
 
 
 def report(hook: str, error: BaseException) -> None:
