@@ -68,7 +68,7 @@ dashboards: venv
 
 # What the instrumentation costs per call, against the plain SDK and the floor; the
 # classifier and the stream proxy alone; the time the retry guard saves; memory over
-# 100,000 calls. Benchmarks, not timed tests: see docs/performance.md and
+# 100,000 calls; what a dead collector costs calls on a loaded machine. Benchmarks, not timed tests: see docs/performance.md and
 # docs/reliability.md. `make bench-peers` adds the six peers side by side.
 .PHONY: bench bench-peers
 bench: venv
@@ -77,6 +77,7 @@ bench: venv
 	$(BIN)/python benchmarks/stream_bench.py
 	$(BIN)/python benchmarks/retry_guard.py
 	$(BIN)/python benchmarks/leaks.py
+	$(BIN)/python benchmarks/dead_backend.py
 
 bench-peers: venv
 	$(BIN)/python benchmarks/peers.py
