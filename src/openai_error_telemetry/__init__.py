@@ -17,14 +17,16 @@ from .classify import (
     classify_batch_line,
     classify_exception,
     classify_http,
+    classify_job,
     classify_response,
     classify_stream_event,
+    classify_webhook_event,
     is_retryable,
 )
 from .codes import CODE_INFO, CodeInfo, ErrorCode
 
 if TYPE_CHECKING:
-    from .errors import ClassifiedError, raise_for_response, raise_for_stream_event
+    from .errors import ClassifiedError, raise_for_job, raise_for_response, raise_for_stream_event
     from .instrumentation import OpenAIErrorTelemetryInstrumentor, instrument, uninstrument
     from .telemetry.shutdown import shutdown_telemetry
 
@@ -32,6 +34,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "ClassifiedError": ".errors",
+    "raise_for_job": ".errors",
     "raise_for_response": ".errors",
     "raise_for_stream_event": ".errors",
     "instrument": ".instrumentation",
@@ -51,10 +54,13 @@ __all__ = [
     "classify_batch_line",
     "classify_exception",
     "classify_http",
+    "classify_job",
     "classify_response",
     "classify_stream_event",
+    "classify_webhook_event",
     "instrument",
     "is_retryable",
+    "raise_for_job",
     "raise_for_response",
     "raise_for_stream_event",
     "shutdown_telemetry",

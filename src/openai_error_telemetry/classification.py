@@ -14,7 +14,8 @@ class Source:
 
     EXCEPTION = "exception"
     HTTP = "http"
-    BACKGROUND = "background"
+    BACKGROUND = "background"  # a job (background Response, Batch, run...) seen ended
+    WEBHOOK = "webhook"  # a webhook event announcing that a job ended
     STREAM_EVENT = "stream_event"
     BATCH_LINE = "batch_line"
 

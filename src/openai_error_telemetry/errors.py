@@ -36,7 +36,8 @@ from typing import Any, Optional, TypeVar
 import openai
 
 from .classification import Classification
-from .classify import classify_response, classify_stream_event
+from .classify import classify_job, classify_response, classify_stream_event
+from .classify.jobs import Outcome, job_facts
 from .classify.responses import field
 from .codes import CODE_INFO, ErrorCode
 
@@ -61,6 +62,7 @@ __all__ = [
     "TimedOutError",
     "UnknownFailureError",
     "error_for",
+    "raise_for_job",
     "raise_for_response",
     "raise_for_stream_event",
 ]
@@ -200,7 +202,8 @@ _CLASSES: dict[ErrorCode, type[ClassifiedError]] = {
 
 def _error_body(failure: object) -> Optional[dict[str, Any]]:
     """The failure's error object as a dict, as ``APIError.body`` holds it."""
-    error = field(failure, "error") or field(field(failure, "response"), "error")
+    error = (field(failure, "error") or field(failure, "last_error")
+             or field(field(failure, "response"), "error"))
     if error is None:
         return None
     if isinstance(error, dict):
@@ -217,7 +220,9 @@ def _message(classification: Classification, failure: object) -> str:
     said = body.get("message") if body else None
     what = classification.provider_code or classification.code.value
     subject = field(failure, "id") or field(field(failure, "response"), "id")
-    head = f"response {subject} " if isinstance(subject, str) else ""
+    facts = job_facts(failure)
+    noun = facts.surface.name if facts is not None else "response"
+    head = f"{noun} {subject} " if isinstance(subject, str) else ""
     return f"{head}{classification.code.value} ({what})" + (f": {said}" if said else "")
 
 
@@ -236,6 +241,29 @@ def raise_for_response(response: T) -> T:
     if classification is not None:
         raise error_for(classification, response)
     return response
+
+
+def raise_for_job(job: T, *, incomplete: bool = False, cancelled: bool = False) -> T:
+    """Raise if a job of any surface ended without its result; else return it.
+
+    ``batch = raise_for_job(client.batches.retrieve(batch_id))``. Raises on ``failed``,
+    ``expired`` and a ``completed`` Batch whose every request failed; on ``incomplete``
+    only with ``incomplete=True`` and on a cancel only with ``cancelled=True``, as
+    openai-python's proposed ``raise_for_status`` (PR #3723) does: an incomplete output
+    may still be usable, and a cancel was asked for. Anything that is not a job, or is
+    still running, is returned untouched; this never raises for any other reason.
+    """
+    facts = job_facts(job)
+    if facts is None or facts.outcome in (Outcome.PENDING, Outcome.SUCCEEDED):
+        return job
+    if facts.outcome is Outcome.INCOMPLETE and not incomplete:
+        return job
+    if facts.outcome is Outcome.CANCELLED and not cancelled:
+        return job
+    classification = classify_job(job)
+    if classification is None:
+        return job
+    raise error_for(classification, job)
 
 
 def raise_for_stream_event(event: T) -> T:

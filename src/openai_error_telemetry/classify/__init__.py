@@ -16,6 +16,7 @@ from ..codes import CODE_INFO, ErrorCode
 from . import headers as _headers
 from .envelope import EMPTY, ErrorFields, fields_from_body, plain_fields
 from .exceptions import CLASS_STATUS, STREAM_DROP_WORDS, Kind, facts_of, kind_of_names
+from .jobs import FAILURES, Outcome, surface_of, webhook_facts
 from .responses import batch_line_facts, field, response_facts, stream_event_facts
 from .rules import decide, decide_kind, status_code_of
 
@@ -24,9 +25,11 @@ __all__ = [
     "classify_batch_line",
     "classify_exception",
     "classify_http",
+    "classify_job",
     "classify_named_exception",
     "classify_response",
     "classify_stream_event",
+    "classify_webhook_event",
     "is_retryable",
 ]
 
@@ -185,6 +188,8 @@ def _from_exception(exc: BaseException, after_response: bool) -> Classification:
         # "Didn't receive a `response.completed` event." from openai's stream helper.
         drop = "response.completed" in str(exc)
         return _build(ErrorCode.STREAM_INTERRUPTED if drop else ErrorCode.UNKNOWN, source=source)
+    if facts.kind == Kind.JOB:
+        return _from_job_exception(exc, source)
     if facts.kind == Kind.OPENAI_BASE:
         # e.g. "The api_key client option must be set": nothing but the message to go on.
         text = str(exc).lower()
@@ -193,6 +198,18 @@ def _from_exception(exc: BaseException, after_response: bool) -> Classification:
     assert facts.code is not None
     status = _status_int(getattr(exc, "status_code", None))
     return _build(facts.code, status=status, source=source)
+
+
+def _from_job_exception(exc: BaseException, source: str) -> Classification:
+    """PR #3723's errors carry the polled Response; failing that, ``.code``/``.reason``."""
+    found = classify_job(getattr(exc, "response", None))
+    if found is not None:
+        return found._replace(source=source)
+    token = getattr(exc, "code", None) or getattr(exc, "reason", None)
+    fields = ErrorFields(code=token[:128]) if isinstance(token, str) else EMPTY
+    request_id = getattr(exc, "request_id", None)
+    return _build(decide(None, fields), fields=fields, source=source,
+                  request_id=request_id if isinstance(request_id, str) else None)
 
 
 def classify_exception(exc: BaseException, *, after_response: bool = False) -> Classification:
@@ -249,18 +266,28 @@ def classify_named_exception(
             return _build(code, source=source)
         if facts.kind == Kind.OPENAI_BASE:
             return _unknown(source)
+        if facts.kind == Kind.JOB:
+            return _build(decide(None, fields), fields=fields, source=source)
         assert facts.code is not None
         return _build(facts.code, source=source)
     except Exception:
         return _unknown(Source.EXCEPTION)
 
 
-def classify_response(response: object) -> Optional[Classification]:
-    """A Responses API ``Response`` (or a ``Batch``), model or dict.
+def classify_job(job: object) -> Optional[Classification]:
+    """Any asynchronous job, model or dict: a background Response, a Batch, a
+    fine-tuning job, a vector store file or file batch, an Assistants run, a video, an
+    evals run (``classify/jobs.py`` has the table).
 
-    None unless its status is ``failed``, ``incomplete`` or ``cancelled``: this is the
-    background-job case, where ``retrieve()`` returns HTTP 200 and raises nothing.
+    None unless it ended without its result (``failed``, ``expired``, ``incomplete``,
+    ``cancelled``/``canceled``, or a ``completed`` Batch whose every request failed):
+    the case where ``retrieve()`` returns HTTP 200 and raises nothing.
     """
+    return classify_response(job)
+
+
+def classify_response(response: object) -> Optional[Classification]:
+    """A Responses API ``Response``, or any other job: the same as ``classify_job``."""
     try:
         facts = response_facts(response)
         if facts is None:
@@ -288,6 +315,35 @@ def classify_stream_event(event: object) -> Optional[Classification]:
         return _unknown(Source.STREAM_EVENT)
 
 
+# What a webhook can say without the job's error, which its payload never carries.
+_WEBHOOK_TOKENS = {
+    Outcome.EXPIRED: "job_expired",
+    Outcome.CANCELLED: "cancelled",
+}
+
+
+def classify_webhook_event(event: object) -> Optional[Classification]:
+    """A webhook event (``client.webhooks.unwrap()``'s model, or its JSON as a dict)
+    announcing that a job ended: ``response.failed``, ``batch.expired``,
+    ``fine_tuning.job.failed``, ``eval.run.canceled``, ...
+
+    None for an event about success, or about no job. The payload names only the job
+    (``data.id``), never its error, so a failure is ``unknown`` (an expiry ``timeout``, a
+    cancel ``cancelled``) until the job itself is classified:
+    ``openai_error_telemetry.webhooks.fetch_and_classify(client, event)`` retrieves it.
+    """
+    try:
+        facts = webhook_facts(event)
+        if facts is None or facts.outcome not in FAILURES | {Outcome.CANCELLED}:
+            return None
+        token = _WEBHOOK_TOKENS.get(facts.outcome)
+        fields = ErrorFields(code=token) if token is not None else EMPTY
+        code = decide(None, fields) if token is not None else ErrorCode.UNKNOWN
+        return _build(code, fields=fields, source=Source.WEBHOOK)
+    except Exception:
+        return _unknown(Source.WEBHOOK)
+
+
 def classify_batch_line(line: object) -> Optional[Classification]:
     """A line of a Batch output or error file (dict, model or JSON text); None if it succeeded."""
     try:
@@ -302,15 +358,25 @@ def classify_batch_line(line: object) -> Optional[Classification]:
         return _unknown(Source.BATCH_LINE)
 
 
-def _looks_like(failure: Mapping[str, object]) -> str:
-    if "custom_id" in failure:
+def _looks_like(failure: object) -> Optional[str]:
+    """Which reader a model or dict is for; None for a plain HTTP body."""
+    if field(failure, "custom_id") is not None:
         return Source.BATCH_LINE
-    kind = failure.get("type")
-    if isinstance(kind, str) and (kind == "error" or kind.startswith("response.")):
-        return Source.STREAM_EVENT
-    if failure.get("object") in ("response", "batch"):
+    if surface_of(failure) is not None:
         return Source.BACKGROUND
-    return Source.HTTP
+    kind = field(failure, "type")
+    if isinstance(kind, str):
+        if field(failure, "data") is not None and webhook_facts(failure) is not None:
+            return Source.WEBHOOK  # a webhook event: {"type", "data": {"id"}}
+        if isinstance(failure, Mapping) and not (
+                kind == "error" or kind.startswith("response.")):
+            return None
+        return Source.STREAM_EVENT
+    if isinstance(failure, Mapping) and isinstance(failure.get("status"), str) and (
+            "error" in failure or "incomplete_details" in failure) and (
+            "object" not in failure):
+        return Source.BACKGROUND
+    return None
 
 
 def classify(
@@ -331,22 +397,16 @@ def classify(
     try:
         if isinstance(failure, BaseException):
             return classify_exception(failure)
-        if failure is None:
-            return classify_http(status, headers, body)
-        if isinstance(failure, Mapping):
-            source = _looks_like(failure)
-        elif field(failure, "object") in ("response", "batch"):
-            source = Source.BACKGROUND
-        elif isinstance(field(failure, "type"), str):
-            source = Source.STREAM_EVENT
-        else:
-            return classify_http(status, headers, failure)
-        if source == Source.HTTP:
+        if failure is None or isinstance(failure, (str, bytes, bytearray)):
+            return classify_http(status, headers, failure if failure is not None else body)
+        source = _looks_like(failure)
+        if source is None:
             return classify_http(status, headers, failure)
         reader = {
             Source.BATCH_LINE: classify_batch_line,
             Source.STREAM_EVENT: classify_stream_event,
-            Source.BACKGROUND: classify_response,
+            Source.BACKGROUND: classify_job,
+            Source.WEBHOOK: classify_webhook_event,
         }[source]
         return reader(failure) or _unknown(source)
     except Exception:

@@ -27,6 +27,7 @@ class Kind:
     AMBIGUOUS = "ambiguous"  # a protocol error: stream drop if the body had begun
     STREAM_HELPER = "stream_helper"  # RuntimeError of the Responses stream helper
     OPENAI_BASE = "openai_base"  # a bare OpenAIError: only its message can tell
+    JOB = "job"  # raised for a job that ended without its result: read its ``.response``
 
 
 _OPENAI_ROOTS = frozenset({"openai", ""})
@@ -43,6 +44,11 @@ _OPENAI: dict[str, tuple[str, Optional[C]]] = {
     "LengthFinishReasonError": (Kind.FIXED, C.OUTPUT_TRUNCATED),
     "ContentFilterFinishReasonError": (Kind.FIXED, C.CONTENT_FILTERED),
     "APIResponseValidationError": (Kind.FIXED, C.RESPONSE_VALIDATION),
+    # openai-python PR #3723's ``raise_for_status`` helper (not shipped as of 3.57): a
+    # polled Response that ended failed/incomplete, an OpenAIError with ``.response``.
+    "ResponseFailedError": (Kind.JOB, None),
+    "ResponseIncompleteError": (Kind.JOB, None),
+    "ResponseNotCompletedError": (Kind.JOB, None),
     "OAuthError": (Kind.FIXED, C.AUTH_ERROR),
     "SubjectTokenProviderError": (Kind.FIXED, C.AUTH_ERROR),
     "WebSocketConnectionClosedError": (Kind.FIXED, C.CONNECTION_ERROR),

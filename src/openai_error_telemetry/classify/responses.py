@@ -1,20 +1,20 @@
 """Failures that arrive as data, not as exceptions: Responses, stream events, batch lines.
 
-A background Response that failed comes back from ``retrieve()`` as HTTP 200; a
-``response.failed`` stream event is yielded, not raised; a Batch error line sits in a
-file. These readers accept the SDK's models and plain dicts alike.
+A background Response (or any other job, ``jobs.py``) that failed comes back from
+``retrieve()`` as HTTP 200; a ``response.failed`` stream event is yielded, not raised; a
+Batch error line sits in a file. These readers accept the SDK's models and plain dicts
+alike.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Optional
 
 from .envelope import EMPTY, ErrorFields, fields_from_body, fields_from_object
+from .jobs import Outcome, field, job_facts
 
 __all__ = [
-    "FAILED_STATUSES",
     "BatchLineFacts",
     "ResponseFacts",
     "batch_line_facts",
@@ -23,27 +23,11 @@ __all__ = [
     "stream_event_facts",
 ]
 
-FAILED_STATUSES = frozenset({"failed", "incomplete", "cancelled"})
-_BATCH_FAILED = frozenset({"failed", "expired", "cancelled"})
 _STREAM_TERMINAL = frozenset({"response.failed", "response.incomplete", "response.cancelled"})
 
 
-def field(obj: object, name: str) -> Any:
-    """``obj[name]`` or ``obj.name``, None when absent or when reading it fails."""
-    try:
-        if isinstance(obj, Mapping):
-            return obj.get(name)
-        return getattr(obj, name, None)
-    except Exception:
-        return None
-
-
-def _lower(value: object) -> Optional[str]:
-    return value.lower() if isinstance(value, str) else None
-
-
 class ResponseFacts:
-    """What a terminal Response (or Batch) says about its failure."""
+    """What a job that ended without its result says: its status and its error."""
 
     __slots__ = ("fields", "request_id", "status")
 
@@ -53,43 +37,13 @@ class ResponseFacts:
         self.request_id = request_id
 
 
-def _request_id(obj: object) -> Optional[str]:
-    value = field(obj, "_request_id")
-    return value[:128] if isinstance(value, str) else None
-
-
 def response_facts(response: object) -> Optional[ResponseFacts]:
-    """None unless ``response`` ended ``failed``, ``incomplete`` or ``cancelled``."""
-    status = _lower(field(response, "status"))
-    if field(response, "object") == "batch":
-        return _batch_facts(response, status)
-    if status not in FAILED_STATUSES:
+    """None unless ``response`` is a job (of any surface in ``jobs.SURFACES``) that
+    ended ``failed``, ``expired``, ``incomplete`` or ``cancelled``."""
+    facts = job_facts(response)
+    if facts is None or not facts.terminal or facts.outcome is Outcome.SUCCEEDED:
         return None
-    assert status is not None
-    if status == "failed":
-        fields = fields_from_object(field(response, "error"))
-    elif status == "incomplete":
-        reason = field(field(response, "incomplete_details"), "reason")
-        fields = ErrorFields(code=reason[:128] if isinstance(reason, str) else None)
-    else:
-        fields = ErrorFields(code="cancelled")
-    return ResponseFacts(status, fields, _request_id(response))
-
-
-def _batch_facts(batch: object, status: Optional[str]) -> Optional[ResponseFacts]:
-    if status not in _BATCH_FAILED:
-        return None
-    assert status is not None
-    fields = EMPTY
-    if status == "failed":
-        errors = field(field(batch, "errors"), "data")
-        if isinstance(errors, (list, tuple)) and errors:
-            fields = fields_from_object(errors[0])
-    elif status == "expired":
-        fields = ErrorFields(code="batch_expired")
-    else:
-        fields = ErrorFields(code="batch_cancelled")
-    return ResponseFacts(status, fields, _request_id(batch))
+    return ResponseFacts(facts.status, facts.fields, facts.request_id)
 
 
 def stream_event_facts(event: object) -> Optional[tuple[Optional[ResponseFacts], ErrorFields]]:

@@ -30,6 +30,7 @@ TOKEN_CODES: dict[str, C] = {
     "requests_usage_based": C.RATE_LIMITED,
     "too_many_requests": C.RATE_LIMITED,
     "resource_exhausted": C.RATE_LIMITED,
+    "token_limit_exceeded": C.RATE_LIMITED,  # a Batch over its enqueued-token limit
     # quota and billing
     "insufficient_quota": C.QUOTA_EXHAUSTED,
     "credit_balance_exhausted": C.QUOTA_EXHAUSTED,
@@ -71,6 +72,7 @@ TOKEN_CODES: dict[str, C] = {
     "gateway_timeout": C.TIMEOUT,
     "deadline_exceeded": C.TIMEOUT,
     "batch_expired": C.TIMEOUT,
+    "job_expired": C.TIMEOUT,  # an Assistants run (or other job) that ran out of time
     # connection
     "connection_failed": C.CONNECTION_ERROR,
     "connection_error": C.CONNECTION_ERROR,
@@ -145,6 +147,8 @@ TOKEN_CODES: dict[str, C] = {
     "batch_cancelled": C.CANCELLED,
     "steered": C.CANCELLED,
     "max_output_tokens": C.OUTPUT_TRUNCATED,
+    "max_completion_tokens": C.OUTPUT_TRUNCATED,  # an incomplete Assistants run
+    "max_prompt_tokens": C.CONTEXT_LENGTH_EXCEEDED,  # an incomplete Assistants run
     "max_messages": C.OUTPUT_TRUNCATED,
 }
 
