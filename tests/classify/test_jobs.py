@@ -64,7 +64,7 @@ MAJOR = int(openai.__version__.split(".")[0])
 
 def model_class(surface: str) -> Optional[type]:
     module, name, since = MODELS[surface]
-    if MAJOR < since:
+    if since > MAJOR:
         return None
     return getattr(importlib.import_module(module), name, None)
 
@@ -162,7 +162,9 @@ def test_the_batch_whose_every_request_failed_keeps_what_it_was_told():
     assert found is not None
     assert found.provider_code == "all_requests_failed"
     facts = job_facts(job("batch", "completed", request_counts={"total": 3, "failed": 3}))
-    assert facts is not None and facts.outcome is Outcome.FAILED and facts.status == "completed"
+    assert facts is not None
+    assert facts.outcome is Outcome.FAILED
+    assert facts.status == "completed"
 
 
 @pytest.mark.parametrize("row", SURFACES, ids=[row.name for row in SURFACES])
@@ -227,10 +229,14 @@ def test_webhook_events_say_what_their_payload_can(kind, code):
     if code is None:
         assert found is None
         return
-    assert found is not None and found.code is code and found.source == "webhook"
+    assert found is not None
+    assert found.code is code
+    assert found.source == "webhook"
     assert classify(event(kind)).code is code
     facts = webhook_facts(event(kind))
-    assert facts is not None and facts.job_id == "job_1" and facts.event_type == kind
+    assert facts is not None
+    assert facts.job_id == "job_1"
+    assert facts.event_type == kind
 
 
 def test_webhook_models_from_unwrap_are_read_like_dicts():
@@ -238,7 +244,8 @@ def test_webhook_models_from_unwrap_are_read_like_dicts():
     model = module.BatchFailedWebhookEvent.model_construct(**event("batch.failed"))
     assert classify_webhook_event(model).code is C.UNKNOWN  # type: ignore[union-attr]
     facts = webhook_facts(model)
-    assert facts is not None and facts.surface.name == "batch"
+    assert facts is not None
+    assert facts.surface.name == "batch"
 
 
 def test_a_stream_event_and_a_webhook_of_the_same_type_are_told_apart():
@@ -261,7 +268,8 @@ def test_fetch_and_classify_reads_the_job_the_event_names():
     sdk = client(answer(200, failed))
     assert fetch_and_classify(sdk, event("batch.completed")) is None
     found = fetch_and_classify(sdk, event("batch.failed", "batch_1"))
-    assert found is not None and found.code is C.RATE_LIMITED
+    assert found is not None
+    assert found.code is C.RATE_LIMITED
     # an evals run's parent (the eval) is not in the payload: the event alone answers
     assert fetch_job(sdk, event("eval.run.failed")) is None
     assert fetch_and_classify(sdk, event("eval.run.failed")).code is C.UNKNOWN
