@@ -16,6 +16,7 @@ class Source:
     HTTP = "http"
     BACKGROUND = "background"  # a job (background Response, Batch, run...) seen ended
     WEBHOOK = "webhook"  # a webhook event announcing that a job ended
+    RESPONSE = "response"  # the Response a call returned (not a background job) ended failed
     STREAM_EVENT = "stream_event"
     BATCH_LINE = "batch_line"
 

@@ -20,13 +20,13 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
 import openai_error_telemetry
 from openai_error_telemetry.instrumentation import (
-    background,
     guard,
+    jobs,
     operation,
     runtime,
     streams,
 )
-from openai_error_telemetry.telemetry import logs, spans
+from openai_error_telemetry.telemetry import logs, recorder, spans
 from tests.hardening import calls, outcome
 from tests.instrumentation.harness import Telemetry
 
@@ -100,20 +100,21 @@ Breaker = Callable[[pytest.MonkeyPatch, Telemetry], None]
 
 
 def _classification(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
-    for name in ("classify_exception", "classify_http", "classify_response"):
+    for name in ("classify_exception", "classify_http", "classify_job"):
         mp.setattr(operation, name, boom)
     mp.setattr(streams, "classify_stream_event", boom)
 
 
 def _attributes(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
     mp.setattr(spans, "error_attributes", boom)
-    mp.setattr(operation, "with_error", boom)
+    mp.setattr(recorder, "error_attributes", boom)
+    mp.setattr(recorder, "with_error", boom)
 
 
 def _metrics(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
     current = runtime.get_runtime()
     assert current is not None
-    mp.setattr(current, "instruments", Exploding())
+    mp.setattr(current.recorder, "instruments", Exploding())
 
 
 def _logging(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
@@ -137,7 +138,7 @@ def _rate_limit_headers(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
 
 def _background_tracker(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
     for name in ("created", "first_terminal", "link_for"):
-        mp.setattr(background.BackgroundTracker, name, boom)
+        mp.setattr(jobs.JobTracker, name, boom)
 
 
 def _stream_watcher(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:

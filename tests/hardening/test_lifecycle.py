@@ -288,7 +288,7 @@ def test_a_fork_while_another_thread_holds_our_locks_leaves_them_free_in_the_chi
             with calls.sync_client(fault_server) as mine:
                 job = mine.responses.create(model="gpt-4o-mini", input="hi", background=True)
                 assert job.status in ("queued", "in_progress")
-                assert rt.tracker.link_for(job.id) is not None  # the tracker took it
+                assert rt.tracker.link_for(f"response:{job.id}") is not None  # tracked
                 chat(mine)
 
         pids = []

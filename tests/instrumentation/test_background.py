@@ -1,4 +1,9 @@
-"""Background Responses: queued on create, failed on retrieve, counted once, linked."""
+"""Background Responses: queued on create, failed on retrieve, counted once, linked.
+
+A retrieve that returns a failed job worked (HTTP 200): its span and duration point stay
+successful and carry the job's status; the job's failure is one count, one span event
+and one log event, the first time it is seen.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Any
 
 from opentelemetry.trace import StatusCode
 
-from openai_error_telemetry.instrumentation.background import BackgroundTracker
+from openai_error_telemetry.instrumentation.jobs import JobTracker
 from tests.instrumentation.harness import async_client, client, json_response
 
 
@@ -46,16 +51,34 @@ def test_failed_background_job_is_counted_once_and_linked(telemetry, logs):
     assert create.status.status_code == StatusCode.UNSET
     retrieves = [s for s in spans if s.attributes["gen_ai.operation.name"] == "retrieve"]
     assert len(retrieves) == 3
-    assert [r.status.status_code for r in retrieves] == [
-        StatusCode.UNSET, StatusCode.ERROR, StatusCode.ERROR]
-    assert retrieves[1].attributes["error.type"] == "rate_limited"
+    # The reads worked: no retrieve is an error, whatever the job says.
+    assert [r.status.status_code for r in retrieves] == [StatusCode.UNSET] * 3
+    assert all("error.type" not in r.attributes for r in retrieves)
+    assert [r.attributes["gen_ai.response.status"] for r in retrieves] == [
+        "in_progress", "failed", "failed"]
+    assert [r.attributes["openai.job.status"] for r in retrieves] == [
+        "in_progress", "failed", "failed"]
+    assert all(r.attributes["openai.job.type"] == "response" for r in retrieves)
     assert all(r.links[0].context.span_id == create.context.span_id for r in retrieves)
+    # The job's end is written once, on the read that first saw it.
+    ended = [[e for e in r.events if e.name == "openai.job.ended"] for r in retrieves]
+    assert [len(e) for e in ended] == [0, 1, 0]
+    assert ended[1][0].attributes["error.type"] == "rate_limited"
+    assert ended[1][0].attributes["openai.job.id"] == "resp_bg1"
+    assert telemetry.total("openai.jobs.ended") == 1
+    assert telemetry.total("openai.jobs.ended", openai__job__type="response",
+                           openai__job__status="failed", error__type="rate_limited") == 1
     assert telemetry.total("openai.background.responses") == 1
     assert telemetry.total("openai.background.responses", openai__response__status="failed",
                            error__type="rate_limited") == 1
-    (event,) = logs.named("openai.background.failed")
+    durations = telemetry.points("gen_ai.client.operation.duration")
+    assert sum(p.count for p in durations) == 4  # one create, three reads
+    assert all("error.type" not in p.attributes for p in durations)
+    (event,) = logs.named("openai.job.failed")
     assert event["error_code"] == "rate_limited"
-    assert event["response_status"] == "failed"
+    assert event["job_status"] == "failed"
+    assert event["job_type"] == "response"
+    assert not logs.named("openai.operation.failed")
 
 
 def test_completed_background_job_is_counted_without_error(telemetry):
@@ -68,13 +91,18 @@ def test_completed_background_job_is_counted_without_error(telemetry):
     assert "error.type" not in point.attributes
 
 
-def test_cancel_marks_the_span_cancelled(telemetry):
+def test_a_successful_cancel_is_a_success(telemetry, logs):
     c = client(polling(response("queued")))
     c.responses.cancel("resp_bg1")
     (op,) = telemetry.spans("operation")
     assert op.attributes["gen_ai.operation.name"] == "cancel"
-    assert op.attributes["error.type"] == "cancelled"
+    assert op.status.status_code == StatusCode.UNSET
+    assert "error.type" not in op.attributes
+    assert op.attributes["gen_ai.response.status"] == "cancelled"
     assert telemetry.total("openai.background.responses", openai__response__status="cancelled") == 1
+    assert telemetry.total("openai.jobs.ended", openai__job__status="cancelled",
+                           error__type="cancelled") == 1
+    assert not logs.entries  # a cancel that was asked for is no failure to log
 
 
 async def test_async_background_failure(telemetry):
@@ -86,7 +114,7 @@ async def test_async_background_failure(telemetry):
 
 
 def test_tracker_is_bounded_and_counts_once():
-    tracker = BackgroundTracker(max_tracked=3)
+    tracker = JobTracker(max_tracked=3)
     for n in range(10):
         tracker.created(f"resp_{n}", None)
     assert len(tracker) == 3

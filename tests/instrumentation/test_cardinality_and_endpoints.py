@@ -21,7 +21,7 @@ ALLOWED_METRIC_ATTRIBUTES = {
     "gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model",
     "gen_ai.response.model", "server.address", "server.port", "error.type",
     "http.response.status_code", "openai.retry.will_retry", "gen_ai.token.type",
-    "openai.ratelimit.kind", "openai.response.status",
+    "openai.ratelimit.kind", "openai.response.status", "openai.job.type", "openai.job.status",
 }
 EMBEDDING = {"object": "embedding", "index": 0, "embedding": [0.5]}
 ID_MARKS = ("resp_", "req_", "chatcmpl", "file-", "batch_", "/", "?")
@@ -80,8 +80,13 @@ def test_every_endpoint_gets_an_operation_span(telemetry):
     failed = {s.attributes["gen_ai.operation.name"]: s.attributes["error.type"]
               for s in telemetry.spans("operation")
               if s.status.status_code == StatusCode.ERROR}
-    assert failed == {"chat": "quota_exhausted", "retrieve": "server_error",
-                      "files.retrieve": "not_found"}
+    # the retrieve of a failed background job worked: the job's end is an event on it
+    assert failed == {"chat": "quota_exhausted", "files.retrieve": "not_found"}
+    (retrieve,) = [s for s in telemetry.spans("operation")
+                   if s.attributes["gen_ai.operation.name"] == "retrieve"]
+    (ended,) = [e for e in retrieve.events if e.name == "openai.job.ended"]
+    assert ended.attributes["error.type"] == "server_error"
+    assert telemetry.total("openai.jobs.ended", error__type="server_error") == 1
 
 
 def test_no_metric_attribute_is_high_cardinality(telemetry):
@@ -99,7 +104,7 @@ def test_no_metric_attribute_is_high_cardinality(telemetry):
                         assert not any(mark in str(value) for mark in ID_MARKS), (
                             metric.name, value)
     assert {"gen_ai.client.operation.duration", "openai.client.attempts",
-            "openai.client.retry.delay", "openai.background.responses",
+            "openai.client.retry.delay", "openai.background.responses", "openai.jobs.ended",
             "openai.ratelimit.remaining", "gen_ai.client.token.usage"} <= seen_names
 
 
@@ -123,6 +128,11 @@ def test_resumed_background_stream_failure_is_linked_and_counted(telemetry):
     events = list(c.responses.retrieve("resp_st1", stream=True, starting_after=0))
     assert events[-1].type == "response.failed"
     create, resumed = sorted(telemetry.spans("operation"), key=lambda s: s.start_time)
-    assert resumed.attributes["error.type"] == "rate_limited"
+    # Reading the job's stream worked; the job failed: an event, a count, no error span.
+    assert "error.type" not in resumed.attributes
+    assert resumed.attributes["openai.stream.outcome"] == "completed"
+    (ended,) = [e for e in resumed.events if e.name == "openai.job.ended"]
+    assert ended.attributes["error.type"] == "rate_limited"
     assert resumed.links[0].context.span_id == create.context.span_id
     assert telemetry.total("openai.background.responses", openai__response__status="failed") == 1
+    assert telemetry.total("openai.jobs.ended", error__type="rate_limited") == 1

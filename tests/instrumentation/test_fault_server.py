@@ -95,15 +95,21 @@ def test_failed_background_job(telemetry, sdk, logs):
                  if s.attributes["gen_ai.operation.name"] == "retrieve"]
     failed = [s for s in retrieves if s.attributes["openai.response.status"] == "failed"]
     assert len(failed) == 3
-    assert all(s.status.status_code == StatusCode.ERROR for s in failed)
-    assert all(s.attributes["error.type"] == "rate_limited" for s in failed)
+    # three reads of one failed job: three successful reads, one job failure
+    assert all(s.status.status_code == StatusCode.UNSET for s in retrieves)
+    assert all("error.type" not in s.attributes for s in retrieves)
+    assert [len([e for e in s.events if e.name == "openai.job.ended"]) for s in failed] == [
+        1, 0, 0]
     (create,) = [s for s in telemetry.spans("operation")
                  if s.attributes["gen_ai.operation.name"] == "generate_content"]
     assert all(s.links[0].context.span_id == create.context.span_id for s in retrieves)
     assert telemetry.total("openai.background.responses") == 1
     assert telemetry.total("openai.background.responses", openai__response__status="failed",
                            error__type="rate_limited") == 1
-    assert len(logs.named("openai.background.failed")) == 1
+    assert telemetry.total("openai.jobs.ended", error__type="rate_limited") == 1
+    assert telemetry.total("gen_ai.client.operation.duration", error__type="rate_limited") == 0
+    assert len(logs.named("openai.job.failed")) == 1
+    assert not logs.named("openai.operation.failed")
 
 
 def test_mid_stream_drop_is_stream_interrupted(telemetry, sdk, logs):

@@ -15,6 +15,7 @@ ENV_RECORD_EXCEPTIONS = "OPENAI_ERROR_TELEMETRY_RECORD_EXCEPTIONS"
 ENV_LOGS = "OPENAI_ERROR_TELEMETRY_LOGS"
 ENV_LATEST_NAMES = "OPENAI_ERROR_TELEMETRY_LATEST_GENAI_NAMES"
 ENV_BACKGROUND_MAX_TRACKED = "OPENAI_ERROR_TELEMETRY_BACKGROUND_MAX_TRACKED"
+ENV_RAISE_JOB_FAILURES = "OPENAI_ERROR_TELEMETRY_RAISE_JOB_FAILURES"
 ENV_SEMCONV_OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"
 SEMCONV_GEN_AI_LATEST = "gen_ai_latest_experimental"
 
@@ -30,7 +31,10 @@ class Settings:
     (``quota_exhausted``, ``auth_error``). ``record_exceptions``: add tracebacks to
     spans. ``logs``: emit structlog failure events. ``latest_genai_names``: also emit
     the ``gen_ai.client.inference.*`` metrics. ``background_max_tracked``: how many
-    background response ids are remembered for links and count-once.
+    jobs (of every surface) are remembered for links and count-once.
+    ``raise_job_failures``: a behaviour change, off by default: a ``retrieve`` (or a
+    poll helper's retrieve) of a job that ended ``failed``/``expired`` raises the
+    matching classified exception (``raise_for_job``) instead of returning it.
     """
 
     retry_guard: bool = False
@@ -38,6 +42,7 @@ class Settings:
     logs: bool = True
     latest_genai_names: bool = False
     background_max_tracked: int = 1024
+    raise_job_failures: bool = False
 
 
 def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
@@ -83,4 +88,6 @@ def load_settings(
         logs=_bool_option(options, "logs", _flag(env, ENV_LOGS, True)),
         latest_genai_names=_bool_option(options, "latest_genai_names", _latest_from_env(env)),
         background_max_tracked=max_tracked,
+        raise_job_failures=_bool_option(
+            options, "raise_job_failures", _flag(env, ENV_RAISE_JOB_FAILURES, False)),
     )

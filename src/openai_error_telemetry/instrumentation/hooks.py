@@ -37,7 +37,10 @@ def _start_operation(
 
 
 def _returned(op: Operation, result: Any, is_async: bool) -> Any:
-    """End the operation (or hand it to a stream proxy); on our error, the bare result."""
+    """End the operation (or hand it to a stream proxy); on our error, the bare result.
+
+    With ``raise_job_failures`` on, a retrieve of a job that failed raises its
+    classified exception here, the one exception that is ours by design."""
     try:
         layout = op.rt.layout
         stream_type = layout.async_stream_type if is_async else layout.stream_type
@@ -49,7 +52,21 @@ def _returned(op: Operation, result: Any, is_async: bool) -> Any:
     except Exception as error:
         report("operation.returned", error)
         end_quietly(op)  # the bare result goes back: nothing else would end the span
+        return result
+    if op.job_to_raise is not None:
+        _raise_job(*op.job_to_raise)
     return result
+
+
+def _raise_job(classification: Any, job: Any) -> None:
+    try:
+        from ..errors import error_for
+
+        failure = error_for(classification, job)
+    except Exception as error:
+        report("operation.raise_job", error)
+        return
+    raise failure
 
 
 def _raised(op: Operation, error: BaseException) -> None:

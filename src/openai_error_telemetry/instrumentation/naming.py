@@ -12,6 +12,8 @@ from functools import lru_cache
 from typing import NamedTuple, Optional
 from urllib.parse import urlsplit
 
+from ..classify.jobs import SURFACES
+
 _GENAI_NAMES = {
     ("POST", "chat/completions"): "chat",
     ("POST", "completions"): "text_completion",
@@ -21,16 +23,33 @@ _GENAI_NAMES = {
 _VERB_ON_ID = {"GET": "retrieve", "DELETE": "delete", "POST": "update"}
 _VERB_ON_COLLECTION = {"GET": "list", "DELETE": "delete"}
 RESPONSES = "responses"
-INFERENCE_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
 
 
 class Described(NamedTuple):
-    """An operation's name, whether it is a Responses call, and the response id in its path."""
+    """An operation's name, whether it is a Responses call, and the job its path names.
+
+    ``job_surface``/``job_id``: the job (``classify/jobs.py``) the path is about, e.g.
+    ``thread.run`` and ``run_1`` for ``GET threads/thread_1/runs/run_1``; ``fetch`` when
+    the call reads one job (``GET`` on its id), the way a poll does.
+    """
 
     name: str
     is_responses: bool
-    response_id: Optional[str]
+    job_surface: Optional[str]
+    job_id: Optional[str]
+    fetch: bool
     path: str
+
+    @property
+    def response_id(self) -> Optional[str]:
+        return self.job_id if self.job_surface == "response" else None
+
+
+# Each surface's collection path as segments, None where a parent id stands.
+_JOB_PATHS = tuple(
+    (row.name, tuple(None if part == "{parent}" else part for part in row.api_path.split("/")))
+    for row in SURFACES
+)
 
 
 def _is_id(segment: str) -> bool:
@@ -55,6 +74,20 @@ def _strip_prefix(segments: list[str]) -> list[str]:
     return segments
 
 
+def _job_of(method: str, segments: list[str]) -> tuple[Optional[str], Optional[str], bool]:
+    """(surface, job id, fetch) when ``segments`` address a job or its collection."""
+    for surface, pattern in _JOB_PATHS:
+        size = len(pattern)
+        if len(segments) < size or any(
+                want is not None and want != got for want, got in zip(pattern, segments)):
+            continue
+        rest = segments[size:]
+        if not rest:
+            return surface, None, False
+        return surface, rest[0], method == "GET" and len(rest) == 1
+    return None, None, False
+
+
 @lru_cache(maxsize=512)
 def describe(method: str, url: str) -> Described:
     """Name the operation behind ``method url`` (cached; bounded)."""
@@ -64,8 +97,9 @@ def describe(method: str, url: str) -> Described:
     key = "/".join(segments)
     genai = _GENAI_NAMES.get((method, key))
     is_responses = segments[:1] == [RESPONSES]
+    surface, job_id, fetch = _job_of(method, segments)
     if genai is not None:
-        return Described(genai, is_responses, None, path)
+        return Described(genai, is_responses, surface, job_id, fetch, path)
     words = [s for s in segments if not _is_id(s)]
     ids = [s for s in segments if _is_id(s)]
     if segments and _is_id(segments[-1]):
@@ -76,8 +110,7 @@ def describe(method: str, url: str) -> Described:
         verb = _VERB_ON_COLLECTION.get(method)
     if verb is not None:
         words.append(verb)
-    response_id = segments[1] if is_responses and len(segments) > 1 and ids else None
     if is_responses and len(words) > 1:
         words = words[1:]
     name = ".".join(words) or method.lower()
-    return Described(name, is_responses, response_id, path)
+    return Described(name, is_responses, surface, job_id, fetch, path)

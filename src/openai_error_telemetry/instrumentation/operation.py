@@ -1,34 +1,53 @@
-"""One OpenAI operation and its HTTP attempts, from request() entry to the end of its span.
+"""One OpenAI operation and its HTTP attempts: what happened, decided once.
 
-The hooks only report what happened (an attempt began, answered, raised; a retry was
-planned; the call returned or raised) and this module turns it into spans, metric
-points and log events. Success pays for a span, a duration point, an attempt count
-and the rate-limit gauges; classification, failure attributes and logs run only on
-failure.
+The hooks report events (an attempt began, answered, raised; a retry was planned; the
+call returned or raised; a stream yielded, failed or ended) and ``Operation`` keeps the
+facts: the attempts and their classifications, the operation's own failure, the jobs it
+saw end. It decides; ``telemetry/recorder.py`` writes the spans, metric points and log
+events from what it decided, so every name and attribute is written in one place.
+
+How an operation ended, by precedence (the first that applies wins):
+
+1. ``request()`` (or its stream) raised: that exception's classification;
+2. its stream reported a failure (an ``error`` chunk or event, ``response.failed`` /
+   ``response.incomplete``, a Responses stream with no terminal event), unless the
+   operation only reads an existing job (a resumed ``retrieve(stream=True)``), whose end
+   is the job's, not the read's;
+3. the Response its own create returned ended without its result (a foreground
+   ``responses.create`` that came back ``failed`` or ``incomplete``);
+4. otherwise it succeeded. Jobs it saw ended (a ``retrieve``, a poll, a ``list``, a
+   cancel, a background create) are job outcomes, recorded once per job by the
+   tracker, never a failure of the call that saw them: the call itself worked.
+
+Success pays for the spans, a duration point, an attempt count and the rate-limit
+gauges; classification, failure attributes and logs run only on failure.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from typing import Any, Optional
 
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.trace import Link, Span, SpanKind
+from opentelemetry.trace import Link, Span
 
 from ..classification import Classification, Source
-from ..classify import classify_exception, classify_http, classify_response
+from ..classify import classify_exception, classify_http, classify_job
 from ..classify.headers import normalize, rate_limit_numbers
+from ..classify.jobs import FAILURES, Outcome, job_facts, surface_of
 from ..codes import ErrorCode
-from ..telemetry import logs, semconv
-from ..telemetry.attributes import Attributes, with_error
-from ..telemetry.spans import mark_failed
-from .background import NON_TERMINAL, TERMINAL
-from .naming import INFERENCE_OPERATIONS, describe
+from ..telemetry import semconv
+from ..telemetry.attributes import Attributes
+from ..telemetry.recorder import JobEnd
+from .jobs import job_key
+from .naming import describe
 from .runtime import Runtime
 
 _NEVER_WINS = frozenset({ErrorCode.QUOTA_EXHAUSTED, ErrorCode.AUTH_ERROR})
+_MAX_RAW_BODY = 256 * 1024  # a raw job answer larger than this is not parsed
 
 
 class Attempt:
@@ -74,8 +93,26 @@ def _usage_numbers(usage: Any) -> tuple[Optional[int], Optional[int]]:
     )
 
 
+def _values(obj: Any) -> dict[str, Any]:
+    values = obj if isinstance(obj, dict) else getattr(obj, "__dict__", None)
+    return values if isinstance(values, dict) else {}
+
+
+def _raw_json(result: Any) -> Any:
+    """The JSON a raw response (``with_raw_response``, the SDK's poll helpers) already
+    read, or None: nothing unread is ever read here."""
+    http_response = getattr(result, "http_response", None)
+    content = getattr(http_response, "_content", None)
+    if not isinstance(content, bytes) or not content or len(content) > _MAX_RAW_BODY:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
 class Operation:
-    """A logical call (retries included): the CLIENT span and the operation metrics."""
+    """A logical call (retries included): its facts, and the span the recorder writes."""
 
     __slots__ = (
         "attempt",
@@ -84,20 +121,27 @@ class Operation:
         "context",
         "description",
         "ended",
-        "failure",
+        "generation_failure",
         "http_client",
+        "job_to_raise",
         "model",
+        "name",
+        "raised_failure",
+        "rec",
         "response_model",
         "rt",
         "span",
         "start",
+        "stream_failure",
         "streaming",
     )
 
     def __init__(self, rt: Runtime, client: Any, options: Any) -> None:
         self.rt = rt
+        self.rec = rt.recorder
         self.start = time.perf_counter()
         self.description = describe(str(options.method), str(options.url))
+        self.name = self.description.name
         self.model = _request_model(options)
         host, port = _server(client)
         provider = (
@@ -106,7 +150,7 @@ class Operation:
             else semconv.PROVIDER_OPENAI
         )
         attrs: Attributes = {
-            semconv.GEN_AI_OPERATION_NAME: self.description.name,
+            semconv.GEN_AI_OPERATION_NAME: self.name,
             semconv.GEN_AI_PROVIDER_NAME: provider,
             semconv.SERVER_ADDRESS: host,
             semconv.SERVER_PORT: port,
@@ -114,28 +158,30 @@ class Operation:
         if self.model is not None:
             attrs[semconv.GEN_AI_REQUEST_MODEL] = self.model
         self.attrs = attrs
-        name = self.description.name
-        links = self._links()
-        self.span = rt.tracer.start_span(
-            f"{name} {self.model}" if self.model else name,
-            kind=SpanKind.CLIENT,
-            attributes=attrs,
-            links=links,
-        )
+        self.span = self.rec.start_operation(self.name, self.model, attrs, self._links())
         self.context: Context = trace.set_span_in_context(self.span)
         self.http_client = getattr(client, "_client", None)
         self.attempt: Optional[Attempt] = None
         self.attempts = 0
-        self.failure: Optional[Classification] = None
+        self.raised_failure: Optional[Classification] = None
+        self.stream_failure: Optional[Classification] = None
+        self.generation_failure: Optional[Classification] = None
+        self.job_to_raise: Optional[tuple[Classification, Any]] = None
         self.response_model: Optional[str] = None
         self.streaming = False
         self.ended = False
 
+    @property
+    def failure(self) -> Optional[Classification]:
+        """The operation's own failure, by the module's precedence."""
+        return self.raised_failure or self.stream_failure or self.generation_failure
+
     def _links(self) -> Optional[list[Link]]:
-        response_id = self.description.response_id
-        if response_id is None:
+        description = self.description
+        if description.job_surface is None or description.job_id is None:
             return None
-        created_by = self.rt.tracker.link_for(response_id)
+        created_by = self.rt.tracker.link_for(
+            job_key(description.job_surface, description.job_id))
         return [Link(created_by)] if created_by is not None else None
 
     # -- attempts -------------------------------------------------------------------
@@ -154,10 +200,7 @@ class Operation:
         }
         if number:
             attributes[semconv.HTTP_REQUEST_RESEND_COUNT] = number
-        span = self.rt.tracer.start_span(
-            method, context=self.context, kind=SpanKind.CLIENT, attributes=attributes
-        )
-        attempt = Attempt(span, number)
+        attempt = Attempt(self.rec.start_attempt(self.context, method, attributes), number)
         self.attempt = attempt
         return attempt
 
@@ -165,7 +208,9 @@ class Operation:
         """The attempt got an HTTP answer; a failure waits for the retry decision."""
         attempt.status = status
         view = normalize(headers)  # read once for the gauges and the classifier
-        self._record_rate_limits(view)
+        numbers = rate_limit_numbers(view)
+        if numbers:
+            self.rec.rate_limits(str(self.attrs[semconv.SERVER_ADDRESS]), self.model, numbers)
         if status >= 400:
             attempt.classification = classify_http(status, view, body)
         else:
@@ -190,19 +235,8 @@ class Operation:
         attempt = self.attempt
         if attempt is None:
             return
-        reason = attempt.classification
         try:
-            attributes = dict(self.attrs)
-            if reason is not None:
-                attributes[semconv.ERROR_TYPE] = reason.code.value
-            self.rt.instruments.retry_delay.record(delay, attributes)
-            event: Attributes = {
-                semconv.OPENAI_RETRY_DELAY: delay,
-                semconv.HTTP_REQUEST_RESEND_COUNT: attempt.number + 1,
-            }
-            if reason is not None:
-                event[semconv.ERROR_TYPE] = reason.code.value
-            self.span.add_event(semconv.EVENT_RETRY, event)
+            self.rec.retry(self, attempt, delay)
         finally:
             self.finish_attempt(will_retry=True, delay=delay)
 
@@ -211,140 +245,97 @@ class Operation:
         if attempt is None:
             return
         self.attempt = None
-        span = attempt.span
-        try:
-            self._count_attempt(attempt, will_retry)
-            failure = attempt.classification
-            if attempt.status is not None:
-                span.set_attribute(semconv.HTTP_RESPONSE_STATUS_CODE, attempt.status)
-            if failure is not None:
-                span.set_attribute(semconv.OPENAI_RETRY_WILL_RETRY, will_retry)
-                if delay is not None:
-                    span.set_attribute(semconv.OPENAI_RETRY_DELAY, delay)
-                if attempt.guard_stopped:
-                    span.set_attribute(semconv.OPENAI_RETRY_GUARD_STOPPED, True)
-                mark_failed(span, failure)
-                if self.rt.settings.logs:
-                    self._log_attempt(attempt, failure, will_retry, delay)
-        finally:
-            span.end()  # whatever failed above, the attempt span never stays open
+        self.rec.attempt_ended(self, attempt, will_retry, delay, time.perf_counter())
 
-    def _count_attempt(self, attempt: Attempt, will_retry: bool) -> None:
-        attributes = dict(self.attrs)
-        if attempt.status is not None:
-            attributes[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
-        failure = attempt.classification
-        if failure is not None:
-            attributes[semconv.ERROR_TYPE] = failure.code.value
-            if failure.rate_limit_kind is not None:
-                # requests vs tokens: two values, only on rate-limited attempts
-                attributes[semconv.OPENAI_RATELIMIT_KIND] = failure.rate_limit_kind
-        attributes[semconv.OPENAI_RETRY_WILL_RETRY] = will_retry
-        self.rt.instruments.attempts.add(1, attributes)
-
-    def _log_attempt(
-        self, attempt: Attempt, failure: Classification, will_retry: bool,
-        delay: Optional[float],
-    ) -> None:
-        fields = logs.failure_fields(
-            failure, attempt.span, operation=self.description.name, model=self.model,
-            duration_s=time.perf_counter() - attempt.start, attempt=attempt.number + 1,
-            retry_delay_s=delay, will_retry=will_retry,
-        )
-        logs.emit(semconv.LOG_ATTEMPT_FAILED, "warning" if will_retry else "error", fields)
-
-    def _record_rate_limits(self, headers: Any) -> None:
-        """The latest ``x-ratelimit-*`` of every answer, for the observable gauges."""
-        numbers = rate_limit_numbers(headers)
-        if numbers:
-            self.rt.instruments.ratelimits.update(
-                str(self.attrs[semconv.SERVER_ADDRESS]), self.model, numbers)
-
-    # -- the end of the operation ---------------------------------------------------
+    # -- what came back -------------------------------------------------------------
 
     def returned(self, result: Any) -> None:
-        """request() returned: read the response model, usage and background status."""
+        """request() returned: read the response model, usage and any job in it."""
         try:
             self.finish_attempt(will_retry=False)
             if isinstance(result, self.rt.layout.model_type):
                 self.observe_model(result)
+            elif self.description.fetch and not self.streaming:
+                raw = _raw_json(result)  # a poll helper's with_raw_response.retrieve
+                if isinstance(raw, dict):
+                    self._observe_jobs(raw, raw)
         finally:
             if not self.streaming:
                 self.end()
 
     def observe_model(self, result: Any) -> None:
-        """Response id, model and usage of a returned object or a stream's final one."""
-        values = getattr(result, "__dict__", {})
+        """Response id, model, usage and job status of a returned object, a stream chunk
+        or a stream's final Response."""
+        values = _values(result)
         model = values.get("model")
         if isinstance(model, str):
             self.response_model = model
         response_id = values.get("id")
-        if isinstance(response_id, str):
+        if isinstance(response_id, str) and values.get("object") != "list":
             self.span.set_attribute(semconv.GEN_AI_RESPONSE_ID, response_id)
         usage = values.get("usage")
-        if usage is not None:
-            self._record_usage(usage)
-        if self.description.is_responses and values.get("object") == "response":
-            self.observe_response(result, values)
+        # A read of an existing job (retrieve, cancel, its items) reports no usage: the
+        # call that produced the output did, and polling would count it again.
+        if usage is not None and self.description.job_id is None:
+            self.rec.usage(self, _usage_numbers(usage))
+        self._observe_jobs(result, values)
 
-    def _record_usage(self, usage: Any) -> None:
-        tokens_in, tokens_out = _usage_numbers(usage)
-        attributes = self._metric_attributes()
-        latest = self.rt.instruments.latest
-        inference = latest is not None and self.description.name in INFERENCE_OPERATIONS
-        for kind, count, name in (
-            (semconv.TOKEN_INPUT, tokens_in, semconv.GEN_AI_USAGE_INPUT_TOKENS),
-            (semconv.TOKEN_OUTPUT, tokens_out, semconv.GEN_AI_USAGE_OUTPUT_TOKENS),
-        ):
-            if count is None:
-                continue
-            self.span.set_attribute(name, count)
-            point = dict(attributes)
-            point[semconv.GEN_AI_TOKEN_TYPE] = kind
-            self.rt.instruments.token_usage.record(count, point)
-            if inference and latest is not None:
-                target = latest.input_tokens if kind == semconv.TOKEN_INPUT else (
-                    latest.output_tokens
-                )
-                target.record(count, attributes)
+    def _observe_jobs(self, obj: Any, values: dict[str, Any]) -> None:
+        kind = values.get("object")
+        if kind == "list":
+            items = values.get("data")
+            if isinstance(items, list):
+                for item in items[:1000]:
+                    self._observe_job(item, _values(item), single=False)
+        elif isinstance(kind, str):
+            self._observe_job(obj, values, single=True)
 
-    def observe_response(self, response: Any, values: dict[str, Any]) -> None:
-        """A Responses ``Response``: background bookkeeping and terminal failures."""
+    def _observe_job(self, obj: Any, values: dict[str, Any], single: bool) -> None:
+        if surface_of(values) is None:
+            return
+        is_response = values.get("object") == "response"
         status = values.get("status")
-        response_id = values.get("id")
-        if not isinstance(status, str) or not isinstance(response_id, str):
-            return
-        self.span.set_attribute(semconv.OPENAI_RESPONSE_STATUS, status)
+        if single and is_response and isinstance(status, str):
+            self.span.set_attribute(semconv.OPENAI_RESPONSE_STATUS, status)
+            self.span.set_attribute(semconv.GEN_AI_RESPONSE_STATUS, status)
         background = values.get("background") is True
-        if background:
-            self.span.set_attribute(semconv.OPENAI_RESPONSE_BACKGROUND, True)
-        failure = classify_response(response) if status in TERMINAL else None
-        if failure is not None:
-            self.failure = failure
-        if not background:
-            if failure is not None and not self.streaming and self.rt.settings.logs:
-                self._log_operation(failure)
+        if is_response and not background:
+            if single and not self.streaming and self.description.job_id is None:
+                self._generation_ended(obj)
+            return  # a foreground Response is the call's own result, not a job
+        facts = job_facts(obj)
+        if facts is None or facts.job_id is None:
             return
-        tracker = self.rt.tracker
-        if status in NON_TERMINAL:
-            tracker.created(response_id, self.span.get_span_context())
-        elif status in TERMINAL and tracker.first_terminal(response_id):
-            self._count_background(status, failure)
+        if single:
+            self.span.set_attribute(semconv.OPENAI_JOB_TYPE, facts.surface.name)
+            self.span.set_attribute(semconv.OPENAI_JOB_STATUS, facts.status)
+            if background:
+                self.span.set_attribute(semconv.OPENAI_RESPONSE_BACKGROUND, True)
+        key = job_key(facts.surface.name, facts.job_id)
+        if not facts.terminal:
+            self.rt.tracker.created(key, self.span.get_span_context())
+            return
+        failure = classify_job(obj) if facts.outcome is not Outcome.SUCCEEDED else None
+        if (failure is not None and facts.outcome in FAILURES and single
+                and self.description.fetch and self.rt.settings.raise_job_failures):
+            self.job_to_raise = (failure, obj)
+        if not self.rt.tracker.first_terminal(key):
+            return
+        # A stream that itself failed with this job's end has logged it already.
+        logged = self.stream_failure is not None and self.streaming
+        self.rec.job_ended(self, JobEnd(
+            facts.surface.name, facts.job_id, facts.status, failure,
+            facts.outcome in FAILURES and not logged, is_response), time.perf_counter())
 
-    def _count_background(self, status: str, failure: Optional[Classification]) -> None:
-        attributes = self._metric_attributes()
-        attributes[semconv.OPENAI_RESPONSE_STATUS] = status
-        if failure is not None:
-            attributes[semconv.ERROR_TYPE] = failure.code.value
-        self.rt.instruments.background.add(1, attributes)
-        if failure is not None and self.rt.settings.logs:
-            fields = logs.failure_fields(
-                failure, self.span, operation=self.description.name,
-                model=self.response_model or self.model,
-                duration_s=time.perf_counter() - self.start,
-            )
-            fields["response_status"] = status
-            logs.emit(semconv.LOG_BACKGROUND_FAILED, "error", fields)
+    def _generation_ended(self, response: Any) -> None:
+        """The Response this create returned: ended without its result, the call failed."""
+        failure = classify_job(response)
+        if failure is not None and failure.code is not ErrorCode.CANCELLED:
+            self.generation_failure = failure._replace(source=Source.RESPONSE)
+            self.rec.operation_failed_log(self, self.generation_failure, False,
+                                          time.perf_counter())
+
+    # -- failures -------------------------------------------------------------------
 
     def raised(self, error: BaseException, after_response: bool = False) -> None:
         """request() or the stream raised: the operation failed with this code."""
@@ -353,70 +344,38 @@ class Operation:
             attempt = self.attempt
             attempt_failed = attempt is not None and attempt.classification is not None
             self.finish_attempt(will_retry=False)
-            self.failure = failure
-            if self.rt.settings.record_exceptions:
-                self.span.record_exception(error)
-            if self.rt.settings.logs and not attempt_failed:
-                self._log_operation(failure)
+            self.raised_failure = failure
+            self.rec.exception(self, error)
+            if not attempt_failed:
+                self.rec.operation_failed_log(self, failure, self.streaming,
+                                              time.perf_counter())
         finally:
             self.end(semconv.STREAM_FAILED if self.streaming else None)
 
-    def _log_operation(self, failure: Classification) -> None:
-        """A failure no attempt reported: a raised stream, parse(), a failed response."""
-        event = semconv.LOG_STREAM_FAILED if self.streaming else semconv.LOG_OPERATION_FAILED
-        fields = logs.failure_fields(
-            failure, self.span, operation=self.description.name,
-            model=self.response_model or self.model,
-            duration_s=time.perf_counter() - self.start,
-        )
-        logs.emit(event, "error", fields)
+    def stream_failed(self, failure: Classification, *, job_end: bool = False) -> None:
+        """A stream event said the response failed (``error``, ``response.failed``...).
 
-    def stream_failed(self, failure: Classification) -> None:
-        """A stream event said the response failed (``error``, ``response.failed``...)."""
+        ``job_end``: the event is a job's own end (``response.failed`` of a Response),
+        which is no failure of a call that only reads that job."""
+        if job_end and self.description.fetch:
+            return
         if self.failure is None:
-            self.failure = failure
-            if self.rt.settings.logs:
-                self._log_operation(failure)
+            self.stream_failure = failure
+            self.rec.operation_failed_log(self, failure, True, time.perf_counter())
 
     def first_chunk(self) -> None:
-        elapsed = time.perf_counter() - self.start
-        self.span.set_attribute(semconv.OPENAI_STREAM_TIME_TO_FIRST_CHUNK, elapsed)
-        attributes = self._metric_attributes()
-        self.rt.instruments.time_to_first_chunk.record(elapsed, attributes)
-        latest = self.rt.instruments.latest
-        if latest is not None and self.description.name in INFERENCE_OPERATIONS:
-            latest.time_to_first_chunk.record(elapsed, attributes)
-
-    def _metric_attributes(self) -> Attributes:
-        attributes = dict(self.attrs)
-        if self.response_model is not None:
-            attributes[semconv.GEN_AI_RESPONSE_MODEL] = self.response_model
-        return attributes
+        self.rec.first_chunk(self, time.perf_counter() - self.start)
 
     def end(self, outcome: Optional[str] = None) -> None:
         """End the span and record the duration, once."""
         if self.ended:
             return
         self.ended = True
-        span = self.span
         try:
             self.finish_attempt(will_retry=False)
-            elapsed = time.perf_counter() - self.start
-            attributes = self._metric_attributes()
-            if self.response_model is not None:
-                span.set_attribute(semconv.GEN_AI_RESPONSE_MODEL, self.response_model)
-            if outcome is not None:
-                span.set_attribute(semconv.OPENAI_STREAM_OUTCOME, outcome)
-            failure = self.failure
-            if failure is not None:
-                mark_failed(span, failure)
-                attributes = with_error(attributes, failure)
-            self.rt.instruments.duration.record(elapsed, attributes)
-            latest = self.rt.instruments.latest
-            if latest is not None and self.description.name in INFERENCE_OPERATIONS:
-                latest.duration.record(elapsed, attributes)
         finally:
-            span.end()  # ended once, even when recording failed
+            self.rec.operation_ended(self, self.failure, outcome,
+                                     time.perf_counter() - self.start)
 
 
 def end_quietly(op: Operation) -> None:

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Optional
 from opentelemetry.trace import Tracer
 
 from ..telemetry.metrics import Instruments
-from .background import BackgroundTracker
+from ..telemetry.recorder import Recorder
 from .config import Settings
+from .jobs import JobTracker
 from .sdk import SdkLayout
 
 if TYPE_CHECKING:
@@ -21,9 +22,9 @@ if TYPE_CHECKING:
 
 
 class Runtime:
-    """Tracer, instruments, settings, SDK layout and the background-job tracker."""
+    """Tracer, instruments, the recorder, settings, SDK layout and the job tracker."""
 
-    __slots__ = ("instruments", "layout", "settings", "tracer", "tracker")
+    __slots__ = ("instruments", "layout", "recorder", "settings", "tracer", "tracker")
 
     def __init__(
         self,
@@ -36,7 +37,9 @@ class Runtime:
         self.instruments = instruments
         self.settings = settings
         self.layout = layout
-        self.tracker = BackgroundTracker(settings.background_max_tracked)
+        self.tracker = JobTracker(settings.background_max_tracked)
+        self.recorder = Recorder(tracer, instruments, logs=settings.logs,
+                                 record_exceptions=settings.record_exceptions)
 
 
 _runtime: Optional[Runtime] = None

@@ -64,7 +64,7 @@ class StreamWatcher:
         if kind in _FAILURE_EVENTS:
             failure = classify_stream_event(item)
             if failure is not None:
-                op.stream_failed(failure)
+                op.stream_failed(failure, job_end=kind != "error")
         response = getattr(item, "response", None)
         if response is not None and (kind in _TERMINAL_EVENTS or op.response_model is None):
             op.observe_model(response)

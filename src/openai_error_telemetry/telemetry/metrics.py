@@ -63,6 +63,7 @@ class Instruments:
         "attempts",
         "background",
         "duration",
+        "jobs",
         "latest",
         "ratelimits",
         "retry_delay",
@@ -94,6 +95,10 @@ class Instruments:
             semconv.METRIC_RETRY_DELAY, unit="s",
             description="Backoff the SDK sleeps before a retry, by the error that caused it.",
             explicit_bucket_boundaries_advisory=RETRY_DELAY_BUCKETS,
+        )
+        self.jobs: Counter = meter.create_counter(
+            semconv.METRIC_JOBS_ENDED, unit="{job}",
+            description="Asynchronous jobs seen ended (any surface), each counted once.",
         )
         self.background: Counter = meter.create_counter(
             semconv.METRIC_BACKGROUND_RESPONSES, unit="{response}",

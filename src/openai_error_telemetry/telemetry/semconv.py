@@ -12,9 +12,13 @@ GEN_AI_PROVIDER_NAME = "gen_ai.provider.name"
 GEN_AI_REQUEST_MODEL = "gen_ai.request.model"
 GEN_AI_RESPONSE_MODEL = "gen_ai.response.model"
 GEN_AI_RESPONSE_ID = "gen_ai.response.id"
+GEN_AI_RESPONSE_STATUS = "gen_ai.response.status"
 GEN_AI_TOKEN_TYPE = "gen_ai.token.type"
 GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens"
 GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+
+# The operations whose duration and tokens the newer gen_ai.client.inference.* names cover.
+INFERENCE_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
 
 PROVIDER_OPENAI = "openai"
 PROVIDER_AZURE = "azure.ai.openai"
@@ -44,6 +48,10 @@ OPENAI_RETRY_GUARD_STOPPED = "openai.retry.guard_stopped"
 OPENAI_RATELIMIT_KIND = "openai.ratelimit.kind"
 OPENAI_RESPONSE_STATUS = "openai.response.status"
 OPENAI_RESPONSE_BACKGROUND = "openai.response.background"
+# Asynchronous jobs (classify/jobs.py): which kind, its status, and (span events only) id
+OPENAI_JOB_TYPE = "openai.job.type"
+OPENAI_JOB_STATUS = "openai.job.status"
+OPENAI_JOB_ID = "openai.job.id"
 OPENAI_STREAM = "openai.stream"
 OPENAI_STREAM_OUTCOME = "openai.stream.outcome"
 # ... and its values: how the stream ended
@@ -57,6 +65,7 @@ OPENAI_ATTEMPTS = "openai.attempts"
 # Span events
 EVENT_RETRY = "openai.retry"
 EVENT_FIRST_CHUNK = "gen_ai.first_chunk"
+EVENT_JOB_ENDED = "openai.job.ended"
 
 # Metrics (names are a contract: the dashboards and alerts are built on them)
 METER_NAME = "openai_error_telemetry"
@@ -65,6 +74,8 @@ METRIC_TOKEN_USAGE = "gen_ai.client.token.usage"
 METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 METRIC_ATTEMPTS = "openai.client.attempts"
 METRIC_RETRY_DELAY = "openai.client.retry.delay"
+METRIC_JOBS_ENDED = "openai.jobs.ended"
+# The same count for background Responses only, as before jobs had their own table.
 METRIC_BACKGROUND_RESPONSES = "openai.background.responses"
 METRIC_RATELIMIT_REMAINING = "openai.ratelimit.remaining"
 METRIC_RATELIMIT_LIMIT = "openai.ratelimit.limit"
@@ -79,4 +90,4 @@ METRIC_INFERENCE_OUTPUT_TOKENS = "gen_ai.client.inference.usage.output_tokens"
 LOG_ATTEMPT_FAILED = "openai.attempt.failed"
 LOG_OPERATION_FAILED = "openai.operation.failed"
 LOG_STREAM_FAILED = "openai.stream.failed"
-LOG_BACKGROUND_FAILED = "openai.background.failed"
+LOG_JOB_FAILED = "openai.job.failed"

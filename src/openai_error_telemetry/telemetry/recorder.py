@@ -1,0 +1,240 @@
+"""The one writer of spans, metric points and log events, from what an operation decided.
+
+``instrumentation/operation.py`` decides what happened (which attempt failed and why,
+whether the SDK retried, how the operation ended, which job it saw end); this module
+writes it down, the same way for every call: ``error.type`` and the failure attributes
+come from ``attributes.py`` and nowhere else, each metric point from one attribute set.
+Nothing here knows the SDK; it reads the records it is handed (``OperationView``,
+``AttemptView``, ``JobEnd``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Optional, Protocol
+
+from opentelemetry.context import Context
+from opentelemetry.trace import Link, Span, SpanKind, Tracer
+
+from ..classification import Classification
+from . import logs, semconv
+from .attributes import Attributes, error_attributes, with_error
+from .metrics import Instruments
+from .semconv import INFERENCE_OPERATIONS
+from .spans import mark_failed
+
+
+class OperationView(Protocol):
+    """What the recorder reads of an operation."""
+
+    name: str
+    model: Optional[str]
+    response_model: Optional[str]
+    attrs: Attributes
+    span: Span
+    start: float
+
+
+class AttemptView(Protocol):
+    number: int
+    status: Optional[int]
+    classification: Optional[Classification]
+    guard_stopped: bool
+    span: Span
+    start: float
+
+
+class JobEnd(NamedTuple):
+    """A job seen ended for the first time in this process: what to write of it."""
+
+    surface: str
+    job_id: Optional[str]
+    status: str
+    failure: Optional[Classification]  # None: it succeeded
+    is_failure: bool  # failed/expired/incomplete (a cancel is classified, not a failure)
+    background_response: bool  # also counted in the older openai.background.responses
+
+
+class Recorder:
+    """Spans, metrics and logs for the operations of one ``instrument()``."""
+
+    __slots__ = ("instruments", "logs", "record_exceptions", "tracer")
+
+    def __init__(self, tracer: Tracer, instruments: Instruments, *, logs: bool,
+                 record_exceptions: bool) -> None:
+        self.tracer = tracer
+        self.instruments = instruments
+        self.logs = logs
+        self.record_exceptions = record_exceptions
+
+    # -- spans that start ------------------------------------------------------------
+
+    def start_operation(self, name: str, model: Optional[str], attributes: Attributes,
+                        links: Optional[list[Link]]) -> Span:
+        return self.tracer.start_span(
+            f"{name} {model}" if model else name, kind=SpanKind.CLIENT,
+            attributes=attributes, links=links)
+
+    def start_attempt(self, parent: Context, method: str, attributes: Attributes) -> Span:
+        return self.tracer.start_span(method, context=parent, kind=SpanKind.CLIENT,
+                                      attributes=attributes)
+
+    # -- attempts ----------------------------------------------------------------------
+
+    def retry(self, op: OperationView, attempt: AttemptView, delay: float) -> None:
+        """The SDK will sleep ``delay`` and try again: a delay point and a span event."""
+        reason = attempt.classification
+        attributes = dict(op.attrs)
+        if reason is not None:
+            attributes = with_error(attributes, reason)
+        self.instruments.retry_delay.record(delay, attributes)
+        event: Attributes = {
+            semconv.OPENAI_RETRY_DELAY: delay,
+            semconv.HTTP_REQUEST_RESEND_COUNT: attempt.number + 1,
+        }
+        if reason is not None:
+            event[semconv.ERROR_TYPE] = reason.code.value
+        op.span.add_event(semconv.EVENT_RETRY, event)
+
+    def attempt_ended(self, op: OperationView, attempt: AttemptView, will_retry: bool,
+                      delay: Optional[float], now: float) -> None:
+        """The attempt's count, span and (if it failed) log event; the span always ends."""
+        span = attempt.span
+        try:
+            failure = attempt.classification
+            attributes = dict(op.attrs)
+            if attempt.status is not None:
+                attributes[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
+                span.set_attribute(semconv.HTTP_RESPONSE_STATUS_CODE, attempt.status)
+            if failure is not None:
+                attributes = with_error(attributes, failure)
+                if failure.rate_limit_kind is not None:
+                    # requests vs tokens: two values, only on rate-limited attempts
+                    attributes[semconv.OPENAI_RATELIMIT_KIND] = failure.rate_limit_kind
+            attributes[semconv.OPENAI_RETRY_WILL_RETRY] = will_retry
+            self.instruments.attempts.add(1, attributes)
+            if failure is not None:
+                span.set_attribute(semconv.OPENAI_RETRY_WILL_RETRY, will_retry)
+                if delay is not None:
+                    span.set_attribute(semconv.OPENAI_RETRY_DELAY, delay)
+                if attempt.guard_stopped:
+                    span.set_attribute(semconv.OPENAI_RETRY_GUARD_STOPPED, True)
+                mark_failed(span, failure)
+                if self.logs:
+                    fields = logs.failure_fields(
+                        failure, span, operation=op.name, model=op.model,
+                        duration_s=now - attempt.start, attempt=attempt.number + 1,
+                        retry_delay_s=delay, will_retry=will_retry)
+                    logs.emit(semconv.LOG_ATTEMPT_FAILED,
+                              "warning" if will_retry else "error", fields)
+        finally:
+            span.end()  # whatever failed above, the attempt span never stays open
+
+    def rate_limits(self, server: str, model: Optional[str],
+                    numbers: dict[tuple[str, str], float]) -> None:
+        """The latest ``x-ratelimit-*`` of an answer, for the observable gauges."""
+        self.instruments.ratelimits.update(server, model, numbers)
+
+    # -- what the operation returned ---------------------------------------------------
+
+    def usage(self, op: OperationView, tokens: tuple[Optional[int], Optional[int]]) -> None:
+        attributes = metric_attributes(op)
+        latest = self.instruments.latest
+        inference = latest is not None and op.name in INFERENCE_OPERATIONS
+        for kind, count, name in (
+            (semconv.TOKEN_INPUT, tokens[0], semconv.GEN_AI_USAGE_INPUT_TOKENS),
+            (semconv.TOKEN_OUTPUT, tokens[1], semconv.GEN_AI_USAGE_OUTPUT_TOKENS),
+        ):
+            if count is None:
+                continue
+            op.span.set_attribute(name, count)
+            point = dict(attributes)
+            point[semconv.GEN_AI_TOKEN_TYPE] = kind
+            self.instruments.token_usage.record(count, point)
+            if inference and latest is not None:
+                target = latest.input_tokens if kind == semconv.TOKEN_INPUT else (
+                    latest.output_tokens)
+                target.record(count, attributes)
+
+    def first_chunk(self, op: OperationView, elapsed: float) -> None:
+        op.span.set_attribute(semconv.OPENAI_STREAM_TIME_TO_FIRST_CHUNK, elapsed)
+        attributes = metric_attributes(op)
+        self.instruments.time_to_first_chunk.record(elapsed, attributes)
+        latest = self.instruments.latest
+        if latest is not None and op.name in INFERENCE_OPERATIONS:
+            latest.time_to_first_chunk.record(elapsed, attributes)
+
+    def job_ended(self, op: OperationView, job: JobEnd, now: float) -> None:
+        """A job seen ended for the first time: one count, one span event, one log."""
+        attributes = metric_attributes(op)
+        attributes[semconv.OPENAI_JOB_TYPE] = job.surface
+        attributes[semconv.OPENAI_JOB_STATUS] = job.status
+        if job.failure is not None:
+            attributes = with_error(attributes, job.failure)
+        self.instruments.jobs.add(1, attributes)
+        if job.background_response:
+            legacy = metric_attributes(op)
+            legacy[semconv.OPENAI_RESPONSE_STATUS] = job.status
+            if job.failure is not None:
+                legacy = with_error(legacy, job.failure)
+            self.instruments.background.add(1, legacy)
+        event: Attributes = {semconv.OPENAI_JOB_TYPE: job.surface,
+                             semconv.OPENAI_JOB_STATUS: job.status}
+        if job.job_id is not None:
+            event[semconv.OPENAI_JOB_ID] = job.job_id
+        if job.failure is not None:
+            event.update(error_attributes(job.failure))
+        op.span.add_event(semconv.EVENT_JOB_ENDED, event)
+        if job.is_failure and job.failure is not None and self.logs:
+            fields = logs.failure_fields(job.failure, op.span, operation=op.name,
+                                         model=op.response_model or op.model,
+                                         duration_s=now - op.start)
+            fields["job_type"] = job.surface
+            fields["job_status"] = job.status
+            fields["job_id"] = job.job_id
+            logs.emit(semconv.LOG_JOB_FAILED, "error", fields)
+
+    # -- the end -----------------------------------------------------------------------
+
+    def operation_failed_log(self, op: OperationView, failure: Classification,
+                             streaming: bool, now: float) -> None:
+        """A failure no attempt reported: a raised stream, parse(), a failed generation."""
+        if not self.logs:
+            return
+        event = semconv.LOG_STREAM_FAILED if streaming else semconv.LOG_OPERATION_FAILED
+        fields = logs.failure_fields(failure, op.span, operation=op.name,
+                                     model=op.response_model or op.model,
+                                     duration_s=now - op.start)
+        logs.emit(event, "error", fields)
+
+    def exception(self, op: OperationView, error: BaseException) -> None:
+        if self.record_exceptions:
+            op.span.record_exception(error)
+
+    def operation_ended(self, op: OperationView, failure: Optional[Classification],
+                        outcome: Optional[str], elapsed: float) -> None:
+        """The duration point and the span's last attributes; the span always ends."""
+        span = op.span
+        try:
+            attributes = metric_attributes(op)
+            if op.response_model is not None:
+                span.set_attribute(semconv.GEN_AI_RESPONSE_MODEL, op.response_model)
+            if outcome is not None:
+                span.set_attribute(semconv.OPENAI_STREAM_OUTCOME, outcome)
+            if failure is not None:
+                mark_failed(span, failure)
+                attributes = with_error(attributes, failure)
+            self.instruments.duration.record(elapsed, attributes)
+            latest = self.instruments.latest
+            if latest is not None and op.name in INFERENCE_OPERATIONS:
+                latest.duration.record(elapsed, attributes)
+        finally:
+            span.end()  # ended once, even when recording failed
+
+
+def metric_attributes(op: OperationView) -> Attributes:
+    """The operation's metric attribute set: its span's low-cardinality start attributes
+    and the response model."""
+    attributes = dict(op.attrs)
+    if op.response_model is not None:
+        attributes[semconv.GEN_AI_RESPONSE_MODEL] = op.response_model
+    return attributes
