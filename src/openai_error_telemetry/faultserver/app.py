@@ -18,7 +18,8 @@ from typing import Any, Callable, Optional
 
 from aiohttp import web
 
-from . import payloads, wire
+from ..classify.jobs import Surface
+from . import payloads, surfaces, wire
 from .config import ServerConfig
 from .control import (
     FAULT_HEADER,
@@ -33,6 +34,7 @@ from .faults import (
     DEFAULT_EVENTS_BEFORE_FAULT,
     FAULTS,
     HTTP,
+    JOB,
     PROMPT_PARAM,
     RESET,
     STREAM_CUT,
@@ -106,6 +108,7 @@ class FaultServer:
         self.limiter = RateLimiter(config.rpm, config.tpm, burst_seconds=config.burst_seconds,
                                    clock=clock)
         self.jobs = JobStore(config.max_jobs)
+        self.surface_jobs = surfaces.SurfaceStore(config.max_jobs)
         self.tally = Tally()
         self.countdown = Countdown()
         self._in_flight: set[asyncio.Task[Any]] = set()
@@ -116,6 +119,14 @@ class FaultServer:
         app.router.add_post("/v1/responses", self._responses_create)
         app.router.add_get("/v1/responses/{id}", self._responses_retrieve)
         app.router.add_post("/v1/responses/{id}/cancel", self._responses_cancel)
+        for row in surfaces.SERVED:  # Batches, fine-tuning, vector store files, runs, ...
+            base = "/v1/" + row.api_path
+            app.router.add_post(base, self._job_route(row, "create"))
+            app.router.add_get(base, self._job_route(row, "list"))
+            app.router.add_get(base + "/{id}", self._job_route(row, "retrieve"))
+            app.router.add_post(base + "/{id}/cancel", self._job_route(row, "cancel"))
+            if surfaces.SHAPES[row.name].post_cancels:
+                app.router.add_post(base + "/{id}", self._job_route(row, "cancel"))
         app.router.add_post("/v1/embeddings", self._embeddings)
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/_fault/stats", self._stats)
@@ -184,7 +195,9 @@ class FaultServer:
     async def _call(self, request: web.Request, endpoint: str,
                     prompt_field: Optional[str]) -> Call:
         body: dict[str, Any] = {}
-        if request.method == "POST" and request.can_read_body:
+        if request.content_type.startswith("multipart/"):
+            await request.read()  # a form (videos.create): nothing in it steers the answer
+        elif request.method == "POST" and request.can_read_body:
             try:
                 parsed = json.loads(await request.read() or b"{}")
             except ValueError:
@@ -360,6 +373,69 @@ class FaultServer:
         data = payloads.response_object(job, "cancelled", words)
         return await self._json_or_cut(call, data, planned)
 
+    # -- every other job surface (faultserver/surfaces.py) --------------------------
+
+    def _job_route(self, row: Surface, action: str) -> Any:
+        answer = {"create": self._job_create, "list": self._job_list,
+                  "retrieve": self._job_retrieve, "cancel": self._job_cancel}[action]
+
+        async def route(request: web.Request) -> web.StreamResponse:
+            async def answered(call: Call, planned: Optional[Planned]) -> web.StreamResponse:
+                return await answer(row, call, planned)
+
+            return await self._serve(request, f"{row.name}.{action}", answered)
+
+        return route
+
+    async def _job_create(self, row: Surface, call: Call,
+                          planned: Optional[Planned]) -> web.StreamResponse:
+        spec = planned.spec if planned is not None else None
+        fault = planned.fault.name if planned is not None and planned.fault.kind == JOB else None
+        queued = spec.number("queued", self.config.queued_s) if spec else self.config.queued_s
+        run = spec.number("run", self.config.run_s) if spec else self.config.run_s
+        job = surfaces.new_job(row, call.request.match_info.get("parent"),
+                               surfaces.end_of(row, fault, spec), self.clock(), queued, run)
+        self.surface_jobs.add(job)
+        return await self._json_or_cut(
+            call, surfaces.job_object(job, job.status(self.clock())), planned)
+
+    def _surface_job(self, row: Surface, call: Call) -> Optional[surfaces.SurfaceJob]:
+        job = self.surface_jobs.get(call.request.match_info["id"])
+        if job is None or job.surface is not row:
+            return None
+        return job
+
+    async def _job_retrieve(self, row: Surface, call: Call,
+                            planned: Optional[Planned]) -> web.StreamResponse:
+        job = self._surface_job(row, call)
+        if job is None:
+            return self._not_found(call)
+        data = surfaces.job_object(job, job.status(self.clock()))
+        if planned is not None and planned.fault.kind == STREAM_CUT:
+            return await wire.truncated_body(call.request, data, call.headers())
+        # the SDK's poll helpers wait what this says between retrieves
+        return wire.json_answer(data, 200, {**call.headers(), "openai-poll-after-ms": "20"})
+
+    async def _job_list(self, row: Surface, call: Call,
+                        planned: Optional[Planned]) -> web.StreamResponse:
+        parent = call.request.match_info.get("parent")
+        now = self.clock()
+        objects = [surfaces.job_object(job, job.status(now)) for job in self.surface_jobs.values()
+                   if job.surface is row and job.parent == parent]
+        return await self._json_or_cut(call, surfaces.page(objects), planned)
+
+    async def _job_cancel(self, row: Surface, call: Call,
+                          planned: Optional[Planned]) -> web.StreamResponse:
+        job = self._surface_job(row, call)
+        if job is None:
+            return self._not_found(call)
+        now = self.clock()
+        if not job.cancel(now) and job.status(now) != job.shape.cancelled:
+            return wire.json_answer(error_body(
+                None, f"Cannot cancel a {row.name} with status '{job.status(now)}'.",
+                type_="invalid_request_error"), 400, call.headers())
+        return await self._json_or_cut(call, surfaces.job_object(job, job.status(now)), planned)
+
     async def _embeddings(self, request: web.Request) -> web.StreamResponse:
         return await self._serve(request, "embeddings", self._answer_embeddings, "input")
 
@@ -456,6 +532,15 @@ def _applies(fault: Fault, spec: FaultSpec, call: Call) -> bool:
         if call.endpoint != "responses.create":
             return False
         return not (call.stream and fault.name == "background_cancelled")
+    if fault.kind == JOB:  # on a surface's create, and only an end that surface has
+        row = next((r for r in surfaces.SERVED if call.endpoint == f"{r.name}.create"), None)
+        if row is None:
+            return False
+        try:
+            surfaces.end_of(row, fault.name, spec)
+        except FaultSpecError:
+            return False
+        return True
     return True
 
 

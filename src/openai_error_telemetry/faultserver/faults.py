@@ -19,6 +19,7 @@ RESET = "connection_reset"  # the connection dies before a response
 STREAM_CUT = "stream_cut"  # the stream's connection dies after N events
 STREAM_ERROR = "stream_error_event"  # the stream carries an error event after N events
 BACKGROUND = "background"  # a Responses job ends failed, cancelled or incomplete
+JOB = "job"  # any other job (a Batch, a run, ...: classify/jobs.py) ends without its result
 
 # ``param`` placeholder: the request field holding the prompt ("messages" or "input").
 PROMPT_PARAM = "<prompt>"
@@ -194,6 +195,27 @@ FAULTS: dict[str, Fault] = {
         ),
         Fault("background_cancelled", BACKGROUND, "Responses job ends `cancelled`"),
         Fault(
+            "job_failed",
+            JOB,
+            "a job (Batch, fine-tuning job, vector store file or file batch, run, video, "
+            "evals run) ends `failed` with error code `code` (default server_error)",
+            arg="code",
+        ),
+        Fault("job_expired", JOB, "a Batch or a run ends `expired`"),
+        Fault("job_cancelled", JOB, "a job ends `cancelled` (`canceled` for an evals run)"),
+        Fault(
+            "job_incomplete",
+            JOB,
+            "a run ends `incomplete`, reason `reason` (default max_completion_tokens)",
+            arg="reason",
+        ),
+        Fault(
+            "batch_all_failed",
+            JOB,
+            "a Batch ends `completed` with all `count` requests failed (default 3)",
+            arg="count",
+        ),
+        Fault(
             "background_incomplete",
             BACKGROUND,
             "Responses job ends `incomplete`, reason `reason` (default max_output_tokens)",
@@ -253,7 +275,7 @@ def checked(spec: FaultSpec) -> Fault:
     fault = lookup(spec)
     for key in ("delay", "after", "retry_after", "queued", "run"):
         spec.number(key, 0.0)
-    if fault.name in ("timeout", "stream_cut") and spec.arg is not None:
+    if fault.name in ("timeout", "stream_cut", "batch_all_failed") and spec.arg is not None:
         number_arg(spec.arg, fault.arg or "arg")
     if fault.name == "background_incomplete":
         reason = arg_or_param(spec, fault, "max_output_tokens")

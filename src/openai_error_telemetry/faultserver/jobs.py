@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Generic, Optional, Protocol, TypeVar
 
 TERMINAL = frozenset({"completed", "failed", "cancelled", "incomplete"})
 MAX_JOBS = 10_000
@@ -60,20 +60,35 @@ class Job:
         return True
 
 
-class JobStore:
-    """Responses by id, the oldest forgotten past ``max_jobs``."""
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_HasId)
+
+
+class Store(Generic[T]):
+    """Jobs by id, the oldest forgotten past ``max_jobs``."""
 
     def __init__(self, max_jobs: int = MAX_JOBS) -> None:
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._jobs: OrderedDict[str, T] = OrderedDict()
         self.max_jobs = max_jobs
 
-    def add(self, job: Job) -> None:
+    def add(self, job: T) -> None:
         self._jobs[job.id] = job
         while len(self._jobs) > self.max_jobs:
             self._jobs.popitem(last=False)
 
-    def get(self, job_id: str) -> Optional[Job]:
+    def get(self, job_id: str) -> Optional[T]:
         return self._jobs.get(job_id)
+
+    def values(self) -> list[T]:
+        return list(self._jobs.values())
 
     def __len__(self) -> int:
         return len(self._jobs)
+
+
+class JobStore(Store[Job]):
+    """Responses by id."""

@@ -15,6 +15,7 @@ from . import runtime as _rt
 from .guard import report
 from .operation import Attempt, Operation, end_quietly
 from .streams import trace_stream
+from .webhooks import observe_webhook
 
 Wrapped = Callable[..., Any]
 
@@ -227,6 +228,23 @@ send_request_async = _make_send_async(0, via_transport=False)
 # httpx.Client.send(self, request, ...): older SDKs; only the SDK client's own sends count
 transport_send = _make_send(0, via_transport=True)
 transport_send_async = _make_send_async(0, via_transport=True)
+
+
+# -- webhooks -------------------------------------------------------------------------
+
+
+def webhook_unwrap(
+    wrapped: Wrapped, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """Webhooks.unwrap: a verified event about a job that ended is that job's end."""
+    event = wrapped(*args, **kwargs)
+    runtime = _rt.get_runtime()
+    if runtime is not None:
+        try:
+            observe_webhook(runtime, event)
+        except Exception as error:
+            report("webhook.unwrap", error)
+    return event
 
 
 # -- retry decisions ------------------------------------------------------------------

@@ -45,6 +45,8 @@ def _targets(layout: SdkLayout, settings: Settings) -> list[tuple[type, str, Cal
             targets.append((layout.http_sync_client, "send", hooks.transport_send))
         if layout.http_async_client is not None:
             targets.append((layout.http_async_client, "send", hooks.transport_send_async))
+    for webhooks in layout.webhook_types:
+        targets.append((webhooks, "unwrap", hooks.webhook_unwrap))
     if settings.retry_guard:
         targets.append((layout.base_client, "_should_retry", hooks.should_retry))
     return targets

@@ -32,6 +32,7 @@ class SdkLayout:
     async_stream_type: type
     model_type: type
     azure_types: tuple[type, ...]
+    webhook_types: tuple[type, ...] = ()  # Webhooks, AsyncWebhooks: unwrap() is local
 
 
 def _major(version: str) -> int:
@@ -46,6 +47,18 @@ def _azure_types() -> tuple[type, ...]:
         return ()
     found = getattr(azure, "BaseAzureClient", None)
     return (found,) if isinstance(found, type) else ()
+
+
+def _webhook_types() -> tuple[type, ...]:
+    try:
+        module = importlib.import_module("openai.resources.webhooks")
+    except ImportError:  # older SDKs have no webhooks
+        return ()
+    found = (getattr(module, "Webhooks", None), getattr(module, "AsyncWebhooks", None))
+    # the class that defines unwrap (openai 3.x exports a subclass of it)
+    owners = (next((k for k in cls.__mro__ if "unwrap" in vars(k)), None)
+              for cls in found if isinstance(cls, type))
+    return tuple(owner for owner in owners if owner is not None)
 
 
 def _http_module(major: int) -> object:
@@ -81,4 +94,5 @@ def detect() -> SdkLayout:
         async_stream_type=streaming.AsyncStream,
         model_type=openai.BaseModel,
         azure_types=_azure_types(),
+        webhook_types=_webhook_types(),
     )
