@@ -137,3 +137,17 @@ def test_importing_the_classifier_loads_no_http_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60, check=True)
     assert done.stdout.decode().strip() == ""
+
+
+def test_docs_hold_the_same_job_surface_table_as_the_code() -> None:
+    from openai_error_telemetry.cli_codes import jobs_markdown_table
+
+    doc = (ROOT / "docs" / "error-codes.md").read_text()
+    assert jobs_markdown_table() in doc, (
+        "docs/error-codes.md is out of date: paste `openai-error-telemetry codes --jobs`")
+    done = subprocess.run([sys.executable, "-m", "openai_error_telemetry", "codes", "--jobs",
+                           "--format", "json"], capture_output=True, timeout=60, check=True)
+    rows = json.loads(done.stdout)
+    from openai_error_telemetry.classify.jobs import SURFACES
+
+    assert [row["surface"] for row in rows] == [row.name for row in SURFACES]

@@ -4,7 +4,7 @@ Each input line describes one failure::
 
     {"kind": "http", "status": 429, "headers": {...}, "body": {...}}
     {"kind": "exception", "exception": "httpx.ReadTimeout", "status": 200}
-    {"kind": "background" | "stream_event" | "batch_line", "body": {...}}
+    {"kind": "background" | "job" | "stream_event" | "batch_line" | "webhook", "body": {...}}
 
 A bad line is reported on stderr with its number and answered with an ``error``
 line, the others are still classified, and the exit status is 1.
@@ -22,15 +22,16 @@ from .classification import Classification
 from .classify import (
     classify_batch_line,
     classify_http,
+    classify_job,
     classify_named_exception,
-    classify_response,
     classify_stream_event,
+    classify_webhook_event,
 )
 
 __all__ = ["KINDS", "MAX_LINE_BYTES", "add_arguments", "classify_line", "run"]
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
-KINDS = ("http", "background", "stream_event", "batch_line", "exception")
+KINDS = ("http", "background", "job", "stream_event", "batch_line", "webhook", "exception")
 _COLUMNS = ("line", "code", "retryable", "http_status", "provider_code", "retry_after_s",
             "rate_limit_kind")
 
@@ -101,8 +102,9 @@ def classify_line(text: str) -> Optional[Classification]:
             name, status=status, headers=headers, body=body,
             message=message if isinstance(message, str) else None,
         )
-    reader = {"background": classify_response, "stream_event": classify_stream_event,
-              "batch_line": classify_batch_line}[kind]
+    reader = {"background": classify_job, "job": classify_job,
+              "stream_event": classify_stream_event, "batch_line": classify_batch_line,
+              "webhook": classify_webhook_event}[kind]
     return reader(body)
 
 

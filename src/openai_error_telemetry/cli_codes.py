@@ -1,4 +1,8 @@
-"""``openai-error-telemetry codes``: the contract, printed from the one table that defines it."""
+"""``openai-error-telemetry codes``: the contract, printed from the one table that defines it.
+
+``codes --jobs`` prints the other table: every asynchronous job surface and where its
+failure is read (``classify/jobs.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,18 @@ import json
 import sys
 from typing import Optional
 
+from .classify.jobs import SURFACES, Surface
 from .codes import CODE_INFO, CodeInfo
 
-__all__ = ["add_arguments", "markdown_table", "run"]
+__all__ = ["add_arguments", "jobs_markdown_table", "markdown_table", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=("markdown", "json"), default="markdown", help="output format"
+    )
+    parser.add_argument(
+        "--jobs", action="store_true", help="the table of asynchronous job surfaces instead"
     )
 
 
@@ -41,7 +49,53 @@ def markdown_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def _codes(values: object) -> str:
+    return ", ".join(f"`{v}`" for v in sorted(values)) or "—"  # type: ignore[call-overload]
+
+
+def _ended(row: Surface) -> str:
+    return ", ".join(f"`{status}` ({outcome})" for status, outcome in sorted(row.ended.items()))
+
+
+def _error_at(row: Surface) -> str:
+    where = [{"errors": "`errors.data[0]`"}.get(name, f"`{name}`") for name in row.error_fields]
+    if any(outcome.value == "incomplete" for outcome in row.ended.values()):
+        where.append("`incomplete_details.reason`")
+    if row.name == "batch":
+        where.append("`request_counts` (all failed)")
+    return ", ".join(where) or "none (status only)"
+
+
+def jobs_markdown_table() -> str:
+    rows = [
+        "| surface (`openai.job.type`) | `object` | SDK | running | success | ended without "
+        "result | error read from | webhooks | SDK majors |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in SURFACES:
+        rows.append(
+            f"| `{row.name}` | {_codes(row.objects)} | `{row.resource}`: "
+            f"{', '.join(row.methods)} | {_codes(row.pending)} | {_codes(row.succeeded)} "
+            f"| {_ended(row)} | {_error_at(row)} | {_codes(row.webhooks)} | {row.sdk} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.jobs:
+        if args.format == "json":
+            table: list[dict[str, object]] = [{"surface": row.name, "objects": list(row.objects),
+                      "resource": row.resource, "methods": list(row.methods),
+                      "api_path": row.api_path, "pending": sorted(row.pending),
+                      "succeeded": sorted(row.succeeded),
+                      "ended": {k: v.value for k, v in sorted(row.ended.items())},
+                      "error_fields": list(row.error_fields),
+                      "webhooks": dict(sorted(row.webhooks.items())), "sdk": row.sdk}
+                     for row in SURFACES]
+            sys.stdout.write(json.dumps(table, indent=2) + "\n")
+        else:
+            sys.stdout.write(jobs_markdown_table())
+        return 0
     if args.format == "json":
         table = [
             {

@@ -123,7 +123,7 @@ SURFACES: tuple[Surface, ...] = (
         _ended(failed=_F, cancelled=_C), ("last_error",), {}, "1.x 2.x 3.x",
     ),
     Surface(
-        "vector_store.files_batch", ("vector_store.files_batch", "vector_store.file_batch"),
+        "vector_store.files_batch", ("vector_store.files_batch",),
         "client.vector_stores.file_batches",
         ("create", "retrieve", "cancel", "create_and_poll", "upload_and_poll", "poll"),
         "vector_stores/{parent}/file_batches", frozenset({"in_progress"}),
