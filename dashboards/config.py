@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from openai_error_telemetry.classify.jobs import FAILURES, Outcome
+
 # Codes grouped the way the dashboard stacks them and the alerts select them.
 TRANSIENT_CODES = (
     "rate_limited",
@@ -30,6 +32,11 @@ CLIENT_CODES = (
     "conflict",
 )
 OTHER_CODES = ("cancelled", "output_truncated", "response_validation", "unknown")
+# Job ends that carry a code but are no failure (a cancel someone asked for), from the
+# jobs table's outcomes: every other coded end on openai.jobs.ended is a failed job.
+JOB_ENDS_NOT_FAILED = tuple(sorted(
+    outcome.value for outcome in Outcome
+    if outcome not in FAILURES and outcome not in (Outcome.PENDING, Outcome.SUCCEEDED)))
 
 
 @dataclass(frozen=True)

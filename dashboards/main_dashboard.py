@@ -20,7 +20,7 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 
 from . import naming
-from .config import CLIENT_CODES, OTHER_CODES, Config
+from .config import CLIENT_CODES, JOB_ENDS_NOT_FAILED, OTHER_CODES, Config
 from .naming import ERROR_TYPE, MODEL, OPERATION, Names
 from .panels import (
     PROMETHEUS,
@@ -350,29 +350,32 @@ def _latency(o: _Ops) -> dash_builders.Row:
 
 def _background(o: _Ops) -> dash_builders.Row:
     n = o.n
-    status = naming.RESPONSE_STATUS
-    failed = f'{status}=~"failed|incomplete"'
+    kind, status = naming.JOB_TYPE, naming.JOB_STATUS
+    failed = f'{ERROR_TYPE}!~"{codes(JOB_ENDS_NOT_FAILED)}|"'
     return (
-        dash_builders.Row("Background jobs")
+        dash_builders.Row("Asynchronous jobs")
         .with_panel(timeseries_panel(
-            50, "Background responses by terminal outcome",
-            "Background (background=true) responses reaching a terminal status per "
-            "second, by status and code; each response is counted once, however often "
-            "it was polled.",
+            50, "Jobs ended, by surface and outcome",
+            "Asynchronous jobs (background responses, batches, fine-tuning jobs, vector "
+            "store files, runs, videos, evals runs) seen ending per second, by surface, "
+            "status and code; each job is counted once, however often it was polled, "
+            "listed or announced by a webhook.",
             "reqps",
             [Query(
-                o.rate(o.m(n.background), f"{status}, {ERROR_TYPE}"),
-                "{{openai_response_status}} {{error_type}}",
+                o.rate(o.m(n.jobs), f"{kind}, {status}, {ERROR_TYPE}"),
+                "{{openai_job_type}} {{openai_job_status}} {{error_type}}",
             )],
             stacked=True,
         ))
         .with_panel(timeseries_panel(
-            51, "Background failure ratio",
-            "Share of background responses that ended failed or incomplete.",
+            51, "Job failure ratio, by surface",
+            "Share of the jobs of each surface that ended failed, expired or incomplete "
+            "(a cancel is not a failure). Polls of a failed job do not count: the job "
+            "is counted once.",
             "percentunit",
             [Query(
-                f"{o.rate(o.m(n.background, failed))} / {o.rate(o.m(n.background))}",
-                "failed or incomplete",
+                f"{o.rate(o.m(n.jobs, failed), kind)} / {o.rate(o.m(n.jobs), kind)}",
+                "{{openai_job_type}}",
             )],
         ))
     )

@@ -21,6 +21,8 @@ STATUS_CODE = "http_response_status_code"
 WILL_RETRY = "openai_retry_will_retry"
 RATELIMIT_KIND = "openai_ratelimit_kind"
 RESPONSE_STATUS = "openai_response_status"
+JOB_TYPE = "openai_job_type"
+JOB_STATUS = "openai_job_status"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Names:
     attempts: str
     retry_delay: str
     background: str
+    jobs: str
     ratelimit_remaining: str
     ratelimit_limit: str
 
@@ -51,6 +54,7 @@ def names(variant: str) -> Names:
         attempts=f"openai_client_attempts{total}",
         retry_delay=f"openai_client_retry_delay{seconds}",
         background=f"openai_background_responses{total}",
+        jobs=f"openai_jobs_ended{total}",
         ratelimit_remaining="openai_ratelimit_remaining",
         ratelimit_limit="openai_ratelimit_limit",
     )

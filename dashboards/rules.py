@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import naming
-from .config import BurnWindow, Config
+from .config import JOB_ENDS_NOT_FAILED, BurnWindow, Config
 from .naming import ERROR_TYPE, Names
 from .promql import codes, selector
 
@@ -143,22 +143,23 @@ def _account_alerts(r: _Rules) -> Iterator[Rule]:
 
 
 def _background_alert(r: _Rules) -> Rule:
+    """Failed jobs per surface: one point per job (polls do not count), cancels apart."""
     c = r.c
-    status = naming.RESPONSE_STATUS
-    failed = selector(r.n.background, c.selector, f'{status}=~"failed|incomplete"')
-    every = selector(r.n.background, c.selector)
+    failed = selector(r.n.jobs, c.selector, f'{ERROR_TYPE}!~"{codes(JOB_ENDS_NOT_FAILED)}|"')
+    every = selector(r.n.jobs, c.selector)
     window = c.background_window
-    part = r.sum_rate(failed, window)
-    whole = r.sum_rate(every, window)
+    by = f"{r.by}, {naming.JOB_TYPE}"
+    part = f"sum by ({by}) (rate({failed}[{window}]))"
+    whole = f"sum by ({by}) (rate({every}[{window}]))"
     return r.alert(
-        "OpenAIBackgroundJobFailureRatioHigh",
+        "OpenAIJobFailureRatioHigh",
         f"(\n  {part}\n/\n  {whole}\n)\n> {c.background_failure_ratio:g}\n"
         f"and\n  {whole} > {c.min_rate / 10:g}",
         c.background_for, c.severity_warning,
-        "Background responses of {{ $labels.job }} fail",
-        "{{ $value | humanizePercentage }} of background responses of {{ $labels.job }} "
-        f"ended failed or incomplete over {window} (threshold "
-        f"{c.background_failure_ratio:.0%}).",
+        "{{ $labels.openai_job_type }} jobs of {{ $labels.job }} fail",
+        "{{ $value | humanizePercentage }} of the {{ $labels.openai_job_type }} jobs of "
+        f"{{{{ $labels.job }}}} ended failed, expired or incomplete over {window} "
+        f"(threshold {c.background_failure_ratio:.0%}).",
     )
 
 

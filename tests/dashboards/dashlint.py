@@ -42,7 +42,7 @@ def metric_names(variant_names: Any) -> set[str]:
         variant_names.retry_delay,
     )
     plain = (
-        variant_names.attempts, variant_names.background,
+        variant_names.attempts, variant_names.background, variant_names.jobs,
         variant_names.ratelimit_remaining, variant_names.ratelimit_limit,
     )
     return {f"{h}_{s}" for h in histograms for s in ("bucket", "count", "sum")} | set(plain)

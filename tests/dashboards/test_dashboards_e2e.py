@@ -239,8 +239,8 @@ def test_latency_background_and_tokens(stack: Stack, variant: str) -> None:
         timeout = next(s for s in result if s["metric"]["error_type"] == "timeout")
         assert 0.4 <= float(timeout["value"][1]) <= 2.6, "a timeout sits near the 0.5 s limit"
     (background,) = run_panel(stack, panel(variant, 50), variant).values()
-    assert {("completed", ""), ("failed", "server_error")} <= labels(
-        positive(background), "openai_response_status", "error_type"
+    assert {("response", "completed", ""), ("response", "failed", "server_error")} <= labels(
+        positive(background), "openai_job_type", "openai_job_status", "error_type"
     )
     (ratio,) = run_panel(stack, panel(variant, 51), variant).values()
     assert 0 < float(ratio[0]["value"][1]) < 1

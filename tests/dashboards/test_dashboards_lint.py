@@ -15,7 +15,7 @@ from tests.dashboards.dashtools import OUT
 
 ROWS = (
     "Overview", "Failures by code", "Rate limits", "Server errors and timeouts",
-    "Latency", "Background jobs", "Tokens", "Traces and logs",
+    "Latency", "Asynchronous jobs", "Tokens", "Traces and logs",
 )
 
 

@@ -105,7 +105,7 @@ def test_every_alert_is_tested_firing_and_quiet() -> None:
 REQUIRED = {
     "OpenAIRateLimitSpike", "OpenAIQuotaExhausted", "OpenAIServerErrorRatioHigh",
     "OpenAIOverloaded", "OpenAITimeoutRatioHigh", "OpenAIAuthFailures",
-    "OpenAIBackgroundJobFailureRatioHigh", "OpenAIRateLimitHeadroomLow",
+    "OpenAIJobFailureRatioHigh", "OpenAIRateLimitHeadroomLow",
     "OpenAIErrorBudgetBurnFast", "OpenAIErrorBudgetBurnSlow",
 }
 
