@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Callable, Optional
 
+import openai
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,11 +29,15 @@ from openai_error_telemetry import (
     classify_batch_line,
     classify_exception,
     classify_http,
+    classify_job,
     classify_response,
     classify_stream_event,
+    classify_webhook_event,
+    raise_for_job,
 )
 from openai_error_telemetry.classify import classify_named_exception
 from openai_error_telemetry.classify import headers as parsers
+from openai_error_telemetry.classify.jobs import SURFACES, job_facts
 
 MIB = 1024 * 1024
 # Very generous: a guard against parsing or copying without bound, not a benchmark. It
@@ -118,7 +123,9 @@ hostile_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3)
     | st.dictionaries(st.sampled_from(["error", "code", "type", "status", "message", "object",
                                        "response", "body", "status_code", "custom_id",
-                                       "innererror", "details", "errors", "statusCode"])
+                                       "innererror", "details", "errors", "statusCode",
+                                       "last_error", "incomplete_details", "request_counts",
+                                       "data", "id", "background"])
                       | st.text(max_size=6), inner, max_size=4),
     max_leaves=12,
 )
@@ -142,8 +149,13 @@ def test_every_entry_point_answers_hostile_values(status: Any, headers: Any, bod
     valid(classify_http(status, headers, body))
     valid(classify(status=status, headers=headers, body=body))
     valid(classify(body))
-    for reader in (classify_response, classify_stream_event, classify_batch_line):
+    for reader in (classify_response, classify_job, classify_stream_event, classify_batch_line,
+                   classify_webhook_event):
         valid(reader(body))
+    try:  # returns what is not a failed job; raises only the SDK's classes for one
+        assert raise_for_job(body) is body
+    except openai.APIError:
+        assert job_facts(body) is not None
     error = Exception("x")
     error.status_code = status  # type: ignore[attr-defined]
     error.headers = headers  # type: ignore[attr-defined]
@@ -153,6 +165,35 @@ def test_every_entry_point_answers_hostile_values(status: Any, headers: Any, bod
     valid(classify_exception(HostileError()))
     valid(classify_named_exception("openai.RateLimitError", status=status, headers=headers,
                                    body=body))
+
+
+JOB_OBJECTS = st.sampled_from([o for row in SURFACES for o in row.objects] + ["event"])
+JOB_STATUSES = st.sampled_from(sorted({s for row in SURFACES for s in (
+    *row.pending, *row.succeeded, *row.ended)})) | scalars
+WEBHOOK_TYPES = st.sampled_from(sorted({t for row in SURFACES for t in row.webhooks})) | scalars
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=JOB_OBJECTS, status=JOB_STATUSES, event_type=WEBHOOK_TYPES,
+       fields=st.dictionaries(st.sampled_from([
+           "error", "last_error", "errors", "incomplete_details", "request_counts", "id",
+           "data", "background", "file_counts", "_request_id"]), hostile_values, max_size=5))
+def test_malformed_jobs_of_every_surface_never_raise(kind: Any, status: Any, event_type: Any,
+                                                     fields: dict[str, Any]) -> None:
+    job = {"object": kind, "status": status, **fields}
+    valid(classify_job(job))
+    valid(classify(job))
+    event = {"object": "event", "type": event_type, **fields}
+    valid(classify_webhook_event(event))
+    valid(classify(event))
+    raised: Optional[BaseException] = None
+    try:
+        assert raise_for_job(job) is job
+    except openai.APIError as error:  # a real job that failed: only ever the SDK's class
+        raised = error
+    if raised is not None:
+        assert job_facts(job) is not None
+        assert isinstance(getattr(raised, "classification", None), Classification)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])

@@ -402,3 +402,27 @@ def test_the_opt_in_is_off_by_default_and_read_from_the_environment(monkeypatch)
                          {"OPENAI_ERROR_TELEMETRY_RAISE_JOB_FAILURES": "1"}) \
         .raise_job_failures is False
     openai_error_telemetry.uninstrument()
+
+
+async def test_async_reads_and_poll_helpers_count_a_job_once(telemetry, logs, fault_server):
+    async with openai.AsyncOpenAI(base_url=fault_server.base_url, api_key="sk-test",
+                                  max_retries=0, timeout=10) as client:
+        run = await client.beta.threads.runs.create(
+            thread_id=THREAD, assistant_id="asst_1",
+            extra_headers=fault("job_failed=rate_limit_exceeded"))
+        polled = await client.beta.threads.runs.poll(run.id, thread_id=THREAD)
+        assert polled.status == "failed"
+        for _ in range(2):
+            await client.beta.threads.runs.retrieve(run_id=run.id, thread_id=THREAD)
+        batch = await client.batches.create(
+            input_file_id="file-in1", endpoint="/v1/chat/completions", completion_window="24h",
+            extra_headers=fault("job_expired"))
+        deadline = time.monotonic() + 30
+        while (await client.batches.retrieve(batch.id)).status != "expired":
+            assert time.monotonic() < deadline
+    assert telemetry.total("openai.jobs.ended", openai__job__type="thread.run",
+                           error__type="rate_limited") == 1
+    assert telemetry.total("openai.jobs.ended", openai__job__type="batch",
+                           error__type="timeout") == 1
+    assert len(logs.named("openai.job.failed")) == 2
+    assert all(s.status.status_code == StatusCode.UNSET for s in telemetry.spans("operation"))
