@@ -66,10 +66,11 @@ def _ours(pipeline: Pipeline) -> None:
 
 
 def _floor(pipeline: Pipeline) -> None:
-    """The bare OpenTelemetry work ours does per call: the operation span and one attempt
-    span, the attempt count, the duration and the token points (a time-to-first-chunk
-    point for a stream, a background count for a retrieved failed job), with attributes
-    built in advance and nothing else: no classification, no logs, no context."""
+    """The bare OpenTelemetry work ours does per call: the operation span, an attempt
+    span only when the attempt failed (a lone successful attempt has none, as ours), the
+    attempt count, the duration and the token points (a time-to-first-chunk point for a
+    stream, a job count for a retrieved failed job), with attributes built in advance
+    and nothing else: no classification, no logs, no context."""
     import openai
 
     tracer = pipeline.tracer_provider.get_tracer("floor")
@@ -89,12 +90,11 @@ def _floor(pipeline: Pipeline) -> None:
     token_out = {**base, "gen_ai.token.type": "output"}
     error = Status(StatusCode.ERROR, "rate_limited")
 
-    def _begin() -> tuple[Any, Any, float]:
+    def _begin() -> tuple[int, Any, float]:
         start = time.perf_counter()
+        started_ns = time.time_ns()
         op = tracer.start_span("chat gpt-4o-mini", kind=SpanKind.CLIENT, attributes=base)
-        attempt = tracer.start_span("POST", context=trace.set_span_in_context(op),
-                                    kind=SpanKind.CLIENT, attributes=attempt_attrs)
-        return attempt, op, start
+        return started_ns, op, start
 
     def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
         def request(*args: Any, **kwargs: Any) -> Any:
@@ -120,7 +120,10 @@ def _floor(pipeline: Pipeline) -> None:
             return result
         return request
 
-    def _end_failed(attempt: Any, op: Any, start: float) -> None:
+    def _end_failed(started_ns: int, op: Any, start: float) -> None:
+        attempt = tracer.start_span("POST", context=trace.set_span_in_context(op),
+                                    kind=SpanKind.CLIENT, attributes=attempt_attrs,
+                                    start_time=started_ns)
         for span in (attempt, op):
             span.set_attribute("error.type", "rate_limited")
             span.set_status(error)
@@ -129,8 +132,8 @@ def _floor(pipeline: Pipeline) -> None:
         duration.record(time.perf_counter() - start, failed)
         op.end()
 
-    def _end_ok(attempt: Any, op: Any, start: float, result: Any) -> None:
-        attempt.end()
+    def _end_ok(started_ns: int, op: Any, start: float, result: Any) -> None:
+        op.set_attribute("http.response.status_code", 200)
         attempts.add(1, base)
         usage = getattr(result, "usage", None)
         if usage is not None:

@@ -41,7 +41,7 @@ def test_calls_leave_no_objects_spans_streams_or_unbounded_state(our_warnings):
     report = leaks.run(CALLS, WARMUP, max_tracked=MAX_TRACKED)
     assert report.spans_open == 0
     assert report.streams_alive == 0
-    assert report.spans_exported > 3 * CALLS  # the workload really ran instrumented
+    assert report.spans_exported > CALLS  # the workload really ran instrumented (a span a call)
     assert report.log_events > CALLS / 7
     assert report.tracked_jobs == MAX_TRACKED
     assert report.naming_cache <= 512

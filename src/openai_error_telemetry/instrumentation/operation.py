@@ -32,7 +32,7 @@ from typing import Any, Optional
 
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.trace import Link, Span
+from opentelemetry.trace import Link
 
 from ..classification import Classification, Source
 from ..classify import classify_exception, classify_http, classify_job
@@ -51,13 +51,17 @@ _MAX_RAW_BODY = 256 * 1024  # a raw job answer larger than this is not parsed
 
 
 class Attempt:
-    """One HTTP try: its span stays open until the SDK decides whether to retry it."""
+    """One HTTP try, kept until the SDK decides whether to retry it. Its span is written
+    then, with its real start time, and only if there is something to say: a lone
+    successful attempt says nothing its operation span does not (telemetry.md)."""
 
-    __slots__ = ("classification", "guard_stopped", "number", "span", "start", "status")
+    __slots__ = ("attributes", "classification", "guard_stopped", "number", "start",
+                 "start_ns", "status")
 
-    def __init__(self, span: Span, number: int) -> None:
-        self.span = span
+    def __init__(self, attributes: Attributes, number: int) -> None:
+        self.attributes = attributes
         self.number = number
+        self.start_ns = time.time_ns()
         self.start = time.perf_counter()
         self.status: Optional[int] = None
         self.classification: Optional[Classification] = None
@@ -200,7 +204,7 @@ class Operation:
         }
         if number:
             attributes[semconv.HTTP_REQUEST_RESEND_COUNT] = number
-        attempt = Attempt(self.rec.start_attempt(self.context, method, attributes), number)
+        attempt = Attempt(attributes, number)
         self.attempt = attempt
         return attempt
 

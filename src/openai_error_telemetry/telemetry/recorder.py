@@ -26,6 +26,7 @@ from .spans import mark_failed
 class OperationView(Protocol):
     """What the recorder reads of an operation."""
 
+    context: Context  # its span in a context: the parent of its attempt spans
     name: str
     model: Optional[str]
     response_model: Optional[str]
@@ -35,12 +36,13 @@ class OperationView(Protocol):
 
 
 class AttemptView(Protocol):
+    attributes: Attributes  # its span's start attributes (method, server, path, resend)
     number: int
     status: Optional[int]
     classification: Optional[Classification]
     guard_stopped: bool
-    span: Span
-    start: float
+    start: float  # perf_counter
+    start_ns: int  # wall clock, the span's start time
 
 
 class JobEnd(NamedTuple):
@@ -74,9 +76,6 @@ class Recorder:
             f"{name} {model}" if model else name, kind=SpanKind.CLIENT,
             attributes=attributes, links=links)
 
-    def start_attempt(self, parent: Context, method: str, attributes: Attributes) -> Span:
-        return self.tracer.start_span(method, context=parent, kind=SpanKind.CLIENT,
-                                      attributes=attributes)
 
     # -- attempts ----------------------------------------------------------------------
 
@@ -97,10 +96,25 @@ class Recorder:
 
     def attempt_ended(self, op: OperationView, attempt: AttemptView, will_retry: bool,
                       delay: Optional[float], now: float) -> None:
-        """The attempt's count, span and (if it failed) log event; the span always ends."""
-        span = attempt.span
+        """The attempt's count, span and (if it failed) log event.
+
+        The span is written now, after the fact, with the attempt's real start and end,
+        as a child of the operation: unless it was the operation's one attempt and it
+        succeeded, when the operation span takes its status code and no span is made."""
+        failure = attempt.classification
+        if attempt.number == 0 and failure is None and not will_retry:
+            attributes = dict(op.attrs)
+            if attempt.status is not None:
+                attributes[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
+                op.span.set_attribute(semconv.HTTP_RESPONSE_STATUS_CODE, attempt.status)
+            attributes[semconv.OPENAI_RETRY_WILL_RETRY] = False
+            self.instruments.attempts.add(1, attributes)
+            return
+        span = self.tracer.start_span(
+            str(attempt.attributes.get(semconv.HTTP_REQUEST_METHOD, "HTTP")),
+            context=op.context, kind=SpanKind.CLIENT, attributes=attempt.attributes,
+            start_time=attempt.start_ns)
         try:
-            failure = attempt.classification
             attributes = dict(op.attrs)
             if attempt.status is not None:
                 attributes[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
@@ -127,7 +141,8 @@ class Recorder:
                     logs.emit(semconv.LOG_ATTEMPT_FAILED,
                               "warning" if will_retry else "error", fields)
         finally:
-            span.end()  # whatever failed above, the attempt span never stays open
+            # whatever failed above, the attempt span never stays open
+            span.end(end_time=attempt.start_ns + int((now - attempt.start) * 1e9))
 
     def rate_limits(self, server: str, model: Optional[str],
                     numbers: dict[tuple[str, str], float]) -> None:
