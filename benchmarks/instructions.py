@@ -1,6 +1,8 @@
 """Instructions per call under valgrind (callgrind): a cost the machine's load cannot move.
 
     .venv/bin/python benchmarks/instructions.py [--cases success 429] [--tools plain ours floor]
+    .venv/bin/python benchmarks/instructions.py --tools plain ours floor otel-genai-openai \
+        otel-openai-v2
 
 Timings on a shared 2-core machine swing by tens of percent; the number of instructions
 a call executes does not. For each tool and case, a worker-like process runs the case
@@ -19,6 +21,10 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from peers import BY_NAME, python_of  # noqa: E402
+
 SCRIPT = """
 import sys
 sys.path.insert(0, {here!r})
@@ -34,9 +40,11 @@ runner.run({case!r}, {calls})
 
 def instructions(tool: str, case: str, calls: int) -> int:
     code = SCRIPT.format(here=str(HERE), tool=tool, case=case, calls=calls)
+    # a peer runs in its own virtualenv (peers.py), as in the suite
+    python = str(python_of(tool)) if tool in BY_NAME else sys.executable
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-         sys.executable, "-c", code],
+         python, "-c", code],
         capture_output=True, text=True, check=True)
     found = re.search(r"Collected : (\d+)", done.stderr)
     if found is None:

@@ -31,6 +31,9 @@ PEERS: tuple[Peer, ...] = (
     Peer("otel-openai-v2", "official OTel openai-v2",
          ("opentelemetry-instrumentation-openai-v2", "opentelemetry-util-genai==1.1b0",
           "httpx")),
+    # its successor (open-telemetry/opentelemetry-python-genai), the latest on the registry
+    Peer("otel-genai-openai", "official OTel genai-openai",
+         ("opentelemetry-instrumentation-genai-openai", "httpx")),
     Peer("openllmetry", "OpenLLMetry", ("opentelemetry-instrumentation-openai",)),
     Peer("openinference", "OpenInference", ("openinference-instrumentation-openai",)),
     Peer("openlit", "OpenLIT", ("openlit",)),

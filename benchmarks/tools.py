@@ -14,6 +14,7 @@ import time
 from typing import Any, Callable, Optional
 
 from opentelemetry import trace
+from opentelemetry.metrics import Observation
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -78,7 +79,18 @@ def _floor(pipeline: Pipeline) -> None:
     duration = meter.create_histogram("gen_ai.client.operation.duration", unit="s")
     tokens = meter.create_histogram("gen_ai.client.token.usage", unit="{token}")
     first_chunk = meter.create_histogram("openai.client.stream.time_to_first_chunk", unit="s")
-    attempts = meter.create_counter("openai.client.attempts", unit="{attempt}")
+    # as ours: the attempt count is an integer on the path, reported at collection
+    attempt_total = [0]
+    meter.create_observable_counter(
+        "openai.client.attempts", unit="{attempt}",
+        callbacks=[lambda options: [Observation(attempt_total[0], base)]])
+
+    class _Attempts:
+        @staticmethod
+        def add(amount: int, attributes: Any) -> None:
+            attempt_total[0] += amount
+
+    attempts = _Attempts()
     background = meter.create_counter("openai.client.background.responses")
     base = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
             "server.address": "bench.test", "server.port": 80,
@@ -150,6 +162,13 @@ def _floor(pipeline: Pipeline) -> None:
 
     SyncAPIClient.request = wrap(SyncAPIClient.request)  # type: ignore[method-assign]
     AsyncAPIClient.request = wrap_async(AsyncAPIClient.request)  # type: ignore[method-assign]
+
+
+def _otel_genai(pipeline: Pipeline) -> None:
+    from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor
+
+    OpenAIInstrumentor().instrument(tracer_provider=pipeline.tracer_provider,
+                                    meter_provider=pipeline.meter_provider)
 
 
 def _otel_v2(pipeline: Pipeline) -> None:
@@ -227,6 +246,7 @@ TOOLS: dict[str, Callable[[Pipeline], None]] = {
     "plain": _plain,
     "ours": _ours,
     "floor": _floor,
+    "otel-genai-openai": _otel_genai,
     "otel-openai-v2": _otel_v2,
     "openllmetry": _openllmetry,
     "openinference": _openinference,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from .forksafe import new_lock
+from ..forksafe import new_lock
 
 _log = logging.getLogger("openai_error_telemetry.instrumentation")
 _reported: set[str] = set()

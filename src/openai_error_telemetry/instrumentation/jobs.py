@@ -15,7 +15,7 @@ from typing import Optional
 
 from opentelemetry.trace import SpanContext
 
-from .forksafe import new_lock
+from ..forksafe import new_lock
 
 
 def job_key(surface: str, job_id: str) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from opentelemetry.metrics import Counter, Histogram, Meter, MeterProvider, get_meter
+from opentelemetry.metrics import Histogram, Meter, MeterProvider, get_meter
 
 from .. import __version__
 from . import semconv
+from .counts import Totals, observable_totals
 from .ratelimits import RateLimitState, rate_limit_state
 
 # The GenAI semantic conventions' advice for durations (seconds) and token counts.
@@ -87,8 +88,10 @@ class Instruments:
             description="Time from the request to the first chunk of a stream.",
             explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
         )
-        self.attempts: Counter = meter.create_counter(
-            semconv.METRIC_ATTEMPTS, unit="{attempt}",
+        # Counters are totals of ours, read at collection time (counts.py): an add is
+        # an integer increment on the call path instead of the SDK's measurement.
+        self.attempts: Totals = observable_totals(
+            meter, semconv.METRIC_ATTEMPTS, unit="{attempt}",
             description="HTTP attempts, the SDK's own retries included.",
         )
         self.retry_delay: Histogram = meter.create_histogram(
@@ -96,12 +99,12 @@ class Instruments:
             description="Backoff the SDK sleeps before a retry, by the error that caused it.",
             explicit_bucket_boundaries_advisory=RETRY_DELAY_BUCKETS,
         )
-        self.jobs: Counter = meter.create_counter(
-            semconv.METRIC_JOBS_ENDED, unit="{job}",
+        self.jobs: Totals = observable_totals(
+            meter, semconv.METRIC_JOBS_ENDED, unit="{job}",
             description="Asynchronous jobs seen ended (any surface), each counted once.",
         )
-        self.background: Counter = meter.create_counter(
-            semconv.METRIC_BACKGROUND_RESPONSES, unit="{response}",
+        self.background: Totals = observable_totals(
+            meter, semconv.METRIC_BACKGROUND_RESPONSES, unit="{response}",
             description="Terminal outcomes of background responses, each counted once.",
         )
         # openai.ratelimit.remaining / .limit: observable, read at collection time
