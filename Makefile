@@ -68,8 +68,9 @@ dashboards: venv
 
 # What the instrumentation costs per call, against the plain SDK and the floor; the
 # classifier and the stream proxy alone; the time the retry guard saves; memory over
-# 100,000 calls; what a dead collector costs calls on a loaded machine. Benchmarks, not timed tests: see docs/performance.md and
-# docs/reliability.md. `make bench-peers` adds the six peers side by side.
+# 100,000 calls; what a dead collector costs calls on a loaded machine. Benchmarks, not
+# timed tests: see docs/performance.md and docs/reliability.md. `make bench-peers` adds
+# the seven peers side by side, and callgrind instruction counts of the official two.
 .PHONY: bench bench-peers
 bench: venv
 	$(BIN)/python benchmarks/suite.py
@@ -83,3 +84,4 @@ bench-peers: venv
 	$(BIN)/python benchmarks/peers.py
 	$(BIN)/python benchmarks/suite.py --peers
 	$(BIN)/python benchmarks/suite.py --peers --http
+	$(BIN)/python benchmarks/instructions.py --tools plain ours floor otel-genai-openai otel-openai-v2

@@ -55,17 +55,33 @@ class Attempt:
     then, with its real start time, and only if there is something to say: a lone
     successful attempt says nothing its operation span does not (telemetry.md)."""
 
-    __slots__ = ("attributes", "classification", "guard_stopped", "number", "start",
-                 "start_ns", "status")
+    __slots__ = ("classification", "guard_stopped", "method", "number", "op", "path",
+                 "start", "start_ns", "status")
 
-    def __init__(self, attributes: Attributes, number: int) -> None:
-        self.attributes = attributes
+    def __init__(self, op: Operation, method: str, path: str, number: int) -> None:
+        self.op = op
+        self.method = method
+        self.path = path
         self.number = number
         self.start_ns = time.time_ns()
         self.start = time.perf_counter()
         self.status: Optional[int] = None
         self.classification: Optional[Classification] = None
         self.guard_stopped = False
+
+    @property
+    def attributes(self) -> Attributes:
+        """Its span's start attributes, built only when it gets a span."""
+        op_attrs = self.op.attrs
+        attributes: Attributes = {
+            semconv.HTTP_REQUEST_METHOD: self.method,
+            semconv.SERVER_ADDRESS: op_attrs[semconv.SERVER_ADDRESS],
+            semconv.SERVER_PORT: op_attrs[semconv.SERVER_PORT],
+            semconv.URL_PATH: self.path,
+        }
+        if self.number:
+            attributes[semconv.HTTP_REQUEST_RESEND_COUNT] = self.number
+        return attributes
 
 
 def _server(client: Any) -> tuple[str, int]:
@@ -124,6 +140,7 @@ class Operation:
         "attrs",
         "context",
         "description",
+        "end_attrs",
         "ended",
         "generation_failure",
         "http_client",
@@ -162,6 +179,8 @@ class Operation:
         if self.model is not None:
             attrs[semconv.GEN_AI_REQUEST_MODEL] = self.model
         self.attrs = attrs
+        # what is learnt during the call, written onto the span once, at its end
+        self.end_attrs: Attributes = {}
         self.span = self.rec.start_operation(self.name, self.model, attrs, self._links())
         self.context: Context = trace.set_span_in_context(self.span)
         self.http_client = getattr(client, "_client", None)
@@ -196,15 +215,7 @@ class Operation:
             self.finish_attempt(will_retry=True)
         number = self.attempts
         self.attempts += 1
-        attributes: Attributes = {
-            semconv.HTTP_REQUEST_METHOD: method,
-            semconv.SERVER_ADDRESS: self.attrs[semconv.SERVER_ADDRESS],
-            semconv.SERVER_PORT: self.attrs[semconv.SERVER_PORT],
-            semconv.URL_PATH: path,
-        }
-        if number:
-            attributes[semconv.HTTP_REQUEST_RESEND_COUNT] = number
-        attempt = Attempt(attributes, number)
+        attempt = Attempt(self, method, path, number)
         self.attempt = attempt
         return attempt
 
@@ -276,7 +287,7 @@ class Operation:
             self.response_model = model
         response_id = values.get("id")
         if isinstance(response_id, str) and values.get("object") != "list":
-            self.span.set_attribute(semconv.GEN_AI_RESPONSE_ID, response_id)
+            self.end_attrs[semconv.GEN_AI_RESPONSE_ID] = response_id
         usage = values.get("usage")
         # A read of an existing job (retrieve, cancel, its items) reports no usage: the
         # call that produced the output did, and polling would count it again.
@@ -300,8 +311,8 @@ class Operation:
         is_response = values.get("object") == "response"
         status = values.get("status")
         if single and is_response and isinstance(status, str):
-            self.span.set_attribute(semconv.OPENAI_RESPONSE_STATUS, status)
-            self.span.set_attribute(semconv.GEN_AI_RESPONSE_STATUS, status)
+            self.end_attrs[semconv.OPENAI_RESPONSE_STATUS] = status
+            self.end_attrs[semconv.GEN_AI_RESPONSE_STATUS] = status
         background = values.get("background") is True
         if is_response and not background:
             if single and not self.streaming and self.description.job_id is None:
@@ -311,10 +322,10 @@ class Operation:
         if facts is None or facts.job_id is None:
             return
         if single:
-            self.span.set_attribute(semconv.OPENAI_JOB_TYPE, facts.surface.name)
-            self.span.set_attribute(semconv.OPENAI_JOB_STATUS, facts.status)
+            self.end_attrs[semconv.OPENAI_JOB_TYPE] = facts.surface.name
+            self.end_attrs[semconv.OPENAI_JOB_STATUS] = facts.status
             if background:
-                self.span.set_attribute(semconv.OPENAI_RESPONSE_BACKGROUND, True)
+                self.end_attrs[semconv.OPENAI_RESPONSE_BACKGROUND] = True
         key = job_key(facts.surface.name, facts.job_id)
         if not facts.terminal:
             self.rt.tracker.created(key, self.span.get_span_context())
@@ -344,9 +355,14 @@ class Operation:
     def raised(self, error: BaseException, after_response: bool = False) -> None:
         """request() or the stream raised: the operation failed with this code."""
         try:
-            failure = classify_exception(error, after_response=after_response)
             attempt = self.attempt
-            attempt_failed = attempt is not None and attempt.classification is not None
+            known = attempt.classification if attempt is not None else None
+            attempt_failed = known is not None
+            if known is not None and attempt is not None and _raised_from(attempt, error):
+                # the SDK raises what the attempt answered: the same facts, read once
+                failure = known._replace(source=Source.EXCEPTION)
+            else:
+                failure = classify_exception(error, after_response=after_response)
             self.finish_attempt(will_retry=False)
             self.raised_failure = failure
             self.rec.exception(self, error)
@@ -380,6 +396,15 @@ class Operation:
         finally:
             self.rec.operation_ended(self, self.failure, outcome,
                                      time.perf_counter() - self.start)
+
+
+def _raised_from(attempt: Attempt, error: BaseException) -> bool:
+    """Whether ``error`` is the SDK's exception for this attempt's own failure: the
+    status error of its HTTP answer, or the wrapper of its transport exception."""
+    if attempt.status is not None:
+        status = getattr(error, "status_code", None)
+        return isinstance(status, int) and status == attempt.status
+    return error.__cause__ is not None or error.__context__ is not None
 
 
 def end_quietly(op: Operation) -> None:

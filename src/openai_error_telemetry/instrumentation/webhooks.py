@@ -30,7 +30,8 @@ OPERATION = "webhooks.unwrap"
 class _Seen:
     """What the recorder reads: the current span and the webhook's attributes."""
 
-    __slots__ = ("attrs", "context", "model", "name", "response_model", "span", "start")
+    __slots__ = ("attrs", "context", "end_attrs", "model", "name", "response_model", "span",
+                 "start")
 
     def __init__(self, span: Span, provider: str) -> None:
         self.name = OPERATION
@@ -38,6 +39,7 @@ class _Seen:
         self.response_model: Optional[str] = None
         self.span = span
         self.context = trace.set_span_in_context(span)
+        self.end_attrs: Attributes = {}
         self.start = time.perf_counter()
         self.attrs: Attributes = {semconv.GEN_AI_OPERATION_NAME: OPERATION,
                                   semconv.GEN_AI_PROVIDER_NAME: provider}

@@ -27,6 +27,7 @@ class OperationView(Protocol):
     """What the recorder reads of an operation."""
 
     context: Context  # its span in a context: the parent of its attempt spans
+    end_attrs: Attributes  # span attributes learnt during the call, set once at its end
     name: str
     model: Optional[str]
     response_model: Optional[str]
@@ -36,13 +37,16 @@ class OperationView(Protocol):
 
 
 class AttemptView(Protocol):
-    attributes: Attributes  # its span's start attributes (method, server, path, resend)
+    method: str
     number: int
     status: Optional[int]
     classification: Optional[Classification]
     guard_stopped: bool
     start: float  # perf_counter
     start_ns: int  # wall clock, the span's start time
+
+    @property
+    def attributes(self) -> Attributes: ...  # its span's start attributes
 
 
 class JobEnd(NamedTuple):
@@ -106,14 +110,13 @@ class Recorder:
             attributes = dict(op.attrs)
             if attempt.status is not None:
                 attributes[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
-                op.span.set_attribute(semconv.HTTP_RESPONSE_STATUS_CODE, attempt.status)
+                op.end_attrs[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
             attributes[semconv.OPENAI_RETRY_WILL_RETRY] = False
             self.instruments.attempts.add(1, attributes)
             return
         span = self.tracer.start_span(
-            str(attempt.attributes.get(semconv.HTTP_REQUEST_METHOD, "HTTP")),
-            context=op.context, kind=SpanKind.CLIENT, attributes=attempt.attributes,
-            start_time=attempt.start_ns)
+            attempt.method, context=op.context, kind=SpanKind.CLIENT,
+            attributes=attempt.attributes, start_time=attempt.start_ns)
         try:
             attributes = dict(op.attrs)
             if attempt.status is not None:
@@ -161,7 +164,7 @@ class Recorder:
         ):
             if count is None:
                 continue
-            op.span.set_attribute(name, count)
+            op.end_attrs[name] = count
             point = dict(attributes)
             point[semconv.GEN_AI_TOKEN_TYPE] = kind
             self.instruments.token_usage.record(count, point)
@@ -171,7 +174,7 @@ class Recorder:
                 target.record(count, attributes)
 
     def first_chunk(self, op: OperationView, elapsed: float) -> None:
-        op.span.set_attribute(semconv.OPENAI_STREAM_TIME_TO_FIRST_CHUNK, elapsed)
+        op.end_attrs[semconv.OPENAI_STREAM_TIME_TO_FIRST_CHUNK] = elapsed
         attributes = metric_attributes(op)
         self.instruments.time_to_first_chunk.record(elapsed, attributes)
         latest = self.instruments.latest
@@ -231,10 +234,13 @@ class Recorder:
         span = op.span
         try:
             attributes = metric_attributes(op)
+            end_attrs = op.end_attrs
             if op.response_model is not None:
-                span.set_attribute(semconv.GEN_AI_RESPONSE_MODEL, op.response_model)
+                end_attrs[semconv.GEN_AI_RESPONSE_MODEL] = op.response_model
             if outcome is not None:
-                span.set_attribute(semconv.OPENAI_STREAM_OUTCOME, outcome)
+                end_attrs[semconv.OPENAI_STREAM_OUTCOME] = outcome
+            if end_attrs:
+                span.set_attributes(end_attrs)  # one call, one lock, whatever was learnt
             if failure is not None:
                 mark_failed(span, failure)
                 attributes = with_error(attributes, failure)
