@@ -7,7 +7,9 @@
 Timings on a shared 2-core machine swing by tens of percent; the number of instructions
 a call executes does not. For each tool and case, a worker-like process runs the case
 ``--warm`` times and then ``--warm + --calls`` times under callgrind; the difference
-divided by ``--calls`` is the instructions per call, free of start-up and warm-up.
+divided by ``--calls`` is the instructions per call, free of start-up and warm-up. The
+objects of start-up are frozen out of the garbage collector (``gc.freeze()``) before the
+calls, so a full collection over them cannot fall in one run's count and not the other's.
 Slow (each run is ~50x slower than native): a few minutes for the defaults.
 """
 
@@ -34,6 +36,10 @@ pipeline = Pipeline()
 TOOLS[{tool!r}](pipeline)
 runner = Runner(Target(None))
 runner.prepare({case!r}, {calls})
+import gc
+gc.collect()
+gc.freeze()  # start-up's objects out of the collector's way: a full collection over them
+# would land in one run's count and not the other's, by chance
 runner.run({case!r}, {calls})
 """
 
