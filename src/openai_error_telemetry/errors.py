@@ -36,7 +36,7 @@ from typing import Any, Optional, TypeVar
 import openai
 
 from .classification import Classification
-from .classify import classify_job, classify_response, classify_stream_event
+from .classify import classify_job_facts, classify_response, classify_stream_event
 from .classify.jobs import Outcome, job_facts
 from .classify.responses import field
 from .codes import CODE_INFO, ErrorCode
@@ -254,13 +254,13 @@ def raise_for_job(job: T, *, incomplete: bool = False, cancelled: bool = False) 
     still running, is returned untouched; this never raises for any other reason.
     """
     facts = job_facts(job)
-    if facts is None or facts.outcome in (Outcome.PENDING, Outcome.SUCCEEDED):
+    if facts is None or not facts.without_result:
         return job
     if facts.outcome is Outcome.INCOMPLETE and not incomplete:
         return job
     if facts.outcome is Outcome.CANCELLED and not cancelled:
         return job
-    classification = classify_job(job)
+    classification = classify_job_facts(facts)
     if classification is None:
         return job
     raise error_for(classification, job)

@@ -100,7 +100,7 @@ Breaker = Callable[[pytest.MonkeyPatch, Telemetry], None]
 
 
 def _classification(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
-    for name in ("classify_exception", "classify_http", "classify_job"):
+    for name in ("classify_exception", "classify_http", "classify_job_facts"):
         mp.setattr(operation, name, boom)
     mp.setattr(streams, "classify_stream_event", boom)
 

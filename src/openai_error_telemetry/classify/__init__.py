@@ -16,8 +16,8 @@ from ..codes import CODE_INFO, ErrorCode
 from . import headers as _headers
 from .envelope import EMPTY, ErrorFields, fields_from_body, plain_fields
 from .exceptions import CLASS_STATUS, STREAM_DROP_WORDS, Kind, facts_of, kind_of_names
-from .jobs import FAILURES, Outcome, surface_of, webhook_facts
-from .responses import batch_line_facts, field, response_facts, stream_event_facts
+from .jobs import FAILURES, JobFacts, Outcome, job_facts, surface_of, webhook_facts
+from .responses import batch_line_facts, field, stream_event_facts
 from .rules import decide, decide_kind, status_code_of
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "classify_exception",
     "classify_http",
     "classify_job",
+    "classify_job_facts",
     "classify_named_exception",
     "classify_response",
     "classify_stream_event",
@@ -283,21 +284,23 @@ def classify_job(job: object) -> Optional[Classification]:
     ``cancelled``/``canceled``, or a ``completed`` Batch whose every request failed):
     the case where ``retrieve()`` returns HTTP 200 and raises nothing.
     """
-    return classify_response(job)
-
-
-def classify_response(response: object) -> Optional[Classification]:
-    """A Responses API ``Response``, or any other job: the same as ``classify_job``."""
     try:
-        facts = response_facts(response)
-        if facts is None:
-            return None
-        return _build(
-            decide(None, facts.fields), fields=facts.fields, source=Source.BACKGROUND,
-            request_id=facts.request_id,
-        )
+        return classify_job_facts(job_facts(job))
     except Exception:
         return _unknown(Source.BACKGROUND)
+
+
+# The older name, from when only Responses were read: the same function.
+classify_response = classify_job
+
+
+def classify_job_facts(facts: Optional[JobFacts]) -> Optional[Classification]:
+    """The classification of a job already read by ``jobs.job_facts`` (so a caller that
+    needs both reads the job once); None unless it ended without its result."""
+    if facts is None or not facts.without_result:
+        return None
+    return _build(decide(None, facts.fields), fields=facts.fields, source=Source.BACKGROUND,
+                  request_id=facts.request_id)
 
 
 def classify_stream_event(event: object) -> Optional[Classification]:

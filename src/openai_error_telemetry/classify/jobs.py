@@ -35,6 +35,7 @@ from .envelope import EMPTY, ErrorFields, fields_from_object
 
 __all__ = [
     "FAILURES",
+    "JOB_OBJECTS",
     "SURFACES",
     "JobFacts",
     "Outcome",
@@ -159,6 +160,8 @@ SURFACES: tuple[Surface, ...] = (
 _BY_OBJECT: dict[str, Surface] = {obj: row for row in SURFACES for obj in row.objects}
 _BY_WEBHOOK: dict[str, Surface] = {event: row for row in SURFACES for event in row.webhooks}
 _BY_NAME: dict[str, Surface] = {row.name: row for row in SURFACES}
+# Every ``object`` value a job has: one set lookup tells a returned model is no job.
+JOB_OBJECTS = frozenset(_BY_OBJECT)
 MAX_ID = 128
 
 
@@ -215,6 +218,11 @@ class JobFacts(NamedTuple):
     def failed(self) -> bool:
         return self.outcome in FAILURES
 
+    @property
+    def without_result(self) -> bool:
+        """Ended, but not in success: failed, expired, incomplete or cancelled."""
+        return self.outcome is not Outcome.PENDING and self.outcome is not Outcome.SUCCEEDED
+
 
 def _count(value: object) -> Optional[int]:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -266,8 +274,8 @@ def job_facts(obj: object) -> Optional[JobFacts]:
         if (outcome is Outcome.SUCCEEDED and surface.name == "batch"
                 and _all_requests_failed(obj)):
             outcome = Outcome.FAILED  # "completed", but nothing in it succeeded
-        fields = _error_fields(surface, obj, outcome) if outcome is not Outcome.SUCCEEDED \
-            and outcome is not Outcome.PENDING else EMPTY
+        ended = outcome is not Outcome.SUCCEEDED and outcome is not Outcome.PENDING
+        fields = _error_fields(surface, obj, outcome) if ended else EMPTY
         return JobFacts(surface, _text(field(obj, "id")), status, outcome, fields,
                         _text(field(obj, "_request_id")))
     except Exception:

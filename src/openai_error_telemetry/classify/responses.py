@@ -12,41 +12,19 @@ import json
 from typing import Optional
 
 from .envelope import EMPTY, ErrorFields, fields_from_body, fields_from_object
-from .jobs import Outcome, field, job_facts
+from .jobs import JobFacts, field, job_facts
 
 __all__ = [
     "BatchLineFacts",
-    "ResponseFacts",
     "batch_line_facts",
     "field",
-    "response_facts",
     "stream_event_facts",
 ]
 
 _STREAM_TERMINAL = frozenset({"response.failed", "response.incomplete", "response.cancelled"})
 
 
-class ResponseFacts:
-    """What a job that ended without its result says: its status and its error."""
-
-    __slots__ = ("fields", "request_id", "status")
-
-    def __init__(self, status: str, fields: ErrorFields, request_id: Optional[str]) -> None:
-        self.status = status
-        self.fields = fields
-        self.request_id = request_id
-
-
-def response_facts(response: object) -> Optional[ResponseFacts]:
-    """None unless ``response`` is a job (of any surface in ``jobs.SURFACES``) that
-    ended ``failed``, ``expired``, ``incomplete`` or ``cancelled``."""
-    facts = job_facts(response)
-    if facts is None or not facts.terminal or facts.outcome is Outcome.SUCCEEDED:
-        return None
-    return ResponseFacts(facts.status, facts.fields, facts.request_id)
-
-
-def stream_event_facts(event: object) -> Optional[tuple[Optional[ResponseFacts], ErrorFields]]:
+def stream_event_facts(event: object) -> Optional[tuple[Optional[JobFacts], ErrorFields]]:
     """For an event that is a failure: the terminal Response's facts, or the error fields.
 
     Covers chat chunks carrying ``error``, the Responses ``error`` event (flat or
@@ -54,8 +32,8 @@ def stream_event_facts(event: object) -> Optional[tuple[Optional[ResponseFacts],
     """
     kind = field(event, "type")
     if kind in _STREAM_TERMINAL:
-        facts = response_facts(field(event, "response"))
-        return (facts, EMPTY) if facts is not None else None
+        facts = job_facts(field(event, "response"))
+        return (facts, EMPTY) if facts is not None and facts.without_result else None
     error = field(event, "error")
     if error:
         return None, fields_from_object(error)

@@ -35,9 +35,9 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Link
 
 from ..classification import Classification, Source
-from ..classify import classify_exception, classify_http, classify_job
+from ..classify import classify_exception, classify_http, classify_job_facts
 from ..classify.headers import normalize, rate_limit_numbers
-from ..classify.jobs import FAILURES, Outcome, job_facts, surface_of
+from ..classify.jobs import FAILURES, JOB_OBJECTS, job_facts
 from ..codes import ErrorCode
 from ..telemetry import semconv
 from ..telemetry.attributes import Attributes
@@ -301,13 +301,13 @@ class Operation:
             items = values.get("data")
             if isinstance(items, list):
                 for item in items[:1000]:
-                    self._observe_job(item, _values(item), single=False)
-        elif isinstance(kind, str):
+                    values = _values(item)
+                    if values.get("object") in JOB_OBJECTS:
+                        self._observe_job(item, values, single=False)
+        elif kind in JOB_OBJECTS:  # a chat completion, an embedding...: one set lookup
             self._observe_job(obj, values, single=True)
 
     def _observe_job(self, obj: Any, values: dict[str, Any], single: bool) -> None:
-        if surface_of(values) is None:
-            return
         is_response = values.get("object") == "response"
         status = values.get("status")
         if single and is_response and isinstance(status, str):
@@ -315,9 +315,12 @@ class Operation:
             self.end_attrs[semconv.GEN_AI_RESPONSE_STATUS] = status
         background = values.get("background") is True
         if is_response and not background:
-            if single and not self.streaming and self.description.job_id is None:
+            # a foreground Response is the call's own result, not a job; only one that
+            # did not complete needs reading
+            if (single and status != "completed" and not self.streaming
+                    and self.description.job_id is None):
                 self._generation_ended(obj)
-            return  # a foreground Response is the call's own result, not a job
+            return
         facts = job_facts(obj)
         if facts is None or facts.job_id is None:
             return
@@ -330,7 +333,7 @@ class Operation:
         if not facts.terminal:
             self.rt.tracker.created(key, self.span.get_span_context())
             return
-        failure = classify_job(obj) if facts.outcome is not Outcome.SUCCEEDED else None
+        failure = classify_job_facts(facts)
         if (failure is not None and facts.outcome in FAILURES and single
                 and self.description.fetch and self.rt.settings.raise_job_failures):
             self.job_to_raise = (failure, obj)
@@ -344,7 +347,7 @@ class Operation:
 
     def _generation_ended(self, response: Any) -> None:
         """The Response this create returned: ended without its result, the call failed."""
-        failure = classify_job(response)
+        failure = classify_job_facts(job_facts(response))
         if failure is not None and failure.code is not ErrorCode.CANCELLED:
             self.generation_failure = failure._replace(source=Source.RESPONSE)
             self.rec.operation_failed_log(self, self.generation_failure, False,
