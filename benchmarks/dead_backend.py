@@ -69,10 +69,6 @@ def schedstat(tid: int) -> tuple[int, int]:
     return int(on_cpu), int(waiting)
 
 
-def process_cpu_ns() -> int:
-    return time.process_time_ns()
-
-
 class Slow:
     """One slow call: where its wall time went."""
 
@@ -119,7 +115,7 @@ class Sampler:
     def call(self, kind: str, latencies: list[float]) -> Iterator[None]:
         self._samples = []
         cpu_before, queued_before = schedstat(self._native_id)
-        process_before = process_cpu_ns()
+        process_before = time.process_time_ns()
         self._started = started = time.perf_counter()
         try:
             yield
@@ -130,7 +126,7 @@ class Sampler:
             if took >= self._slow_s:
                 cpu_after, queued_after = schedstat(self._native_id)
                 on_cpu = cpu_after - cpu_before
-                others = process_cpu_ns() - process_before - on_cpu
+                others = time.process_time_ns() - process_before - on_cpu
                 queued = (queued_after - queued_before) / 1e9
                 self.slow.append(Slow(kind, took, on_cpu / 1e9, queued, max(0, others) / 1e9,
                                       collections.Counter(self._samples)))

@@ -20,7 +20,7 @@ from typing import Any, Callable, Optional
 from ..classify.jobs import SURFACES, Outcome, Surface, outcome_of
 from . import payloads
 from .control import FaultSpecError
-from .faults import arg_or_param, coded_error, number_arg
+from .faults import FAULTS, arg_or_param, coded_error, number_arg
 from .jobs import Store
 
 Extras = Callable[["SurfaceJob", str], dict[str, Any]]
@@ -178,21 +178,15 @@ def end_of(surface: Surface, fault: Optional[str], spec: Any) -> tuple[str, Opti
     if fault == "batch_all_failed":
         if surface.name != "batch":
             raise FaultSpecError("batch_all_failed applies to batches only")
-        count = int(number_arg(arg_or_param(spec, _fault(fault), "3"), "count")) or 1
+        count = int(number_arg(arg_or_param(spec, FAULTS[fault], "3"), "count")) or 1
         return "completed", None, count
     if wanted not in surface.ended:
         raise FaultSpecError(f"a {surface.name} cannot end {wanted!r}")
     if fault == "job_failed":
-        return wanted, arg_or_param(spec, _fault(fault), "server_error"), 0
+        return wanted, arg_or_param(spec, FAULTS[fault], "server_error"), 0
     if fault == "job_incomplete":
-        return wanted, arg_or_param(spec, _fault(fault), "max_completion_tokens"), 0
+        return wanted, arg_or_param(spec, FAULTS[fault], "max_completion_tokens"), 0
     return wanted, None, 0
-
-
-def _fault(name: str) -> Any:
-    from .faults import FAULTS
-
-    return FAULTS[name]
 
 
 def new_job(surface: Surface, parent: Optional[str], end: tuple[str, Optional[str], int],

@@ -40,9 +40,13 @@ class Totals:
         key: _Key = tuple(attributes.items()) if attributes else ()
         with self._lock:
             totals = self._totals
-            if key not in totals and len(totals) >= MAX_SERIES:
-                key = _OVERFLOW
-            totals[key] = totals.get(key, 0) + amount
+            total = totals.get(key)
+            if total is None:
+                total = 0
+                if len(totals) >= MAX_SERIES:
+                    key = _OVERFLOW
+                    total = totals.get(key, 0)
+            totals[key] = total + amount
 
     def observe(self, options: CallbackOptions) -> Iterable[Observation]:
         with self._lock:
