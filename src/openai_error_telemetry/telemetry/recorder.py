@@ -107,28 +107,17 @@ class Recorder:
         succeeded, when the operation span takes its status code and no span is made."""
         failure = attempt.classification
         if attempt.number == 0 and failure is None and not will_retry:
-            attributes = dict(op.attrs)
             if attempt.status is not None:
-                attributes[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
                 op.end_attrs[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
-            attributes[semconv.OPENAI_RETRY_WILL_RETRY] = False
-            self.instruments.attempts.add(1, attributes)
+            self._count_attempt(op, attempt, will_retry)
             return
         span = self.tracer.start_span(
             attempt.method, context=op.context, kind=SpanKind.CLIENT,
             attributes=attempt.attributes, start_time=attempt.start_ns)
         try:
-            attributes = dict(op.attrs)
             if attempt.status is not None:
-                attributes[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
                 span.set_attribute(semconv.HTTP_RESPONSE_STATUS_CODE, attempt.status)
-            if failure is not None:
-                attributes = with_error(attributes, failure)
-                if failure.rate_limit_kind is not None:
-                    # requests vs tokens: two values, only on rate-limited attempts
-                    attributes[semconv.OPENAI_RATELIMIT_KIND] = failure.rate_limit_kind
-            attributes[semconv.OPENAI_RETRY_WILL_RETRY] = will_retry
-            self.instruments.attempts.add(1, attributes)
+            self._count_attempt(op, attempt, will_retry)
             if failure is not None:
                 span.set_attribute(semconv.OPENAI_RETRY_WILL_RETRY, will_retry)
                 if delay is not None:
@@ -146,6 +135,19 @@ class Recorder:
         finally:
             # whatever failed above, the attempt span never stays open
             span.end(end_time=attempt.start_ns + int((now - attempt.start) * 1e9))
+
+    def _count_attempt(self, op: OperationView, attempt: AttemptView, will_retry: bool) -> None:
+        attributes = dict(op.attrs)
+        if attempt.status is not None:
+            attributes[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
+        failure = attempt.classification
+        if failure is not None:
+            attributes = with_error(attributes, failure)
+            if failure.rate_limit_kind is not None:
+                # requests vs tokens: two values, only on rate-limited attempts
+                attributes[semconv.OPENAI_RATELIMIT_KIND] = failure.rate_limit_kind
+        attributes[semconv.OPENAI_RETRY_WILL_RETRY] = will_retry
+        self.instruments.attempts.add(1, attributes)
 
     def rate_limits(self, server: str, model: Optional[str],
                     numbers: dict[tuple[str, str], float]) -> None:
