@@ -12,26 +12,12 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from openai_error_telemetry.classify.jobs import FAILURES, Outcome
+from openai_error_telemetry.codes import Family, codes_of
 
-# Codes grouped the way the dashboard stacks them and the alerts select them.
-TRANSIENT_CODES = (
-    "rate_limited",
-    "overloaded",
-    "server_error",
-    "timeout",
-    "connection_error",
-    "stream_interrupted",
-)
-CLIENT_CODES = (
-    "auth_error",
-    "permission_denied",
-    "not_found",
-    "context_length_exceeded",
-    "invalid_request",
-    "content_filtered",
-    "conflict",
-)
-OTHER_CODES = ("cancelled", "output_truncated", "response_validation", "unknown")
+# The codes the availability SLO counts: the provider's failures (the transient
+# families of the contract), not the caller's.
+TRANSIENT_CODES = tuple(code.value for code in codes_of(
+    Family.RATE, Family.SERVER, Family.TIMEOUT, Family.CONNECTION))
 # Job ends that carry a code but are no failure (a cancel someone asked for), from the
 # jobs table's outcomes: every other coded end on openai.jobs.ended is a failed job.
 JOB_ENDS_NOT_FAILED = tuple(sorted(

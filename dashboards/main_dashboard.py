@@ -19,8 +19,10 @@ from grafana_foundation_sdk.models.dashboard import (
     VariableSort,
 )
 
+from openai_error_telemetry.codes import Family, codes_of
+
 from . import naming
-from .config import CLIENT_CODES, JOB_ENDS_NOT_FAILED, OTHER_CODES, Config
+from .config import JOB_ENDS_NOT_FAILED, Config
 from .naming import ERROR_TYPE, MODEL, OPERATION, Names
 from .panels import (
     PROMETHEUS,
@@ -39,17 +41,17 @@ OPERATION_M = f'{OPERATION}=~"$operation"'
 FAILED = f'{ERROR_TYPE}!=""'
 CODE_M = f'{ERROR_TYPE}=~"$error_type"'
 
-# How the "failures by code" panel stacks the codes: the six the issue names, then
-# the client errors and everything else, so the stack always adds up to all failures.
-CODE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("rate_limited", ("rate_limited",)),
-    ("quota_exhausted", ("quota_exhausted",)),
-    ("overloaded", ("overloaded",)),
-    ("server_error", ("server_error",)),
-    ("timeout", ("timeout",)),
-    ("connection / stream", ("connection_error", "stream_interrupted")),
-    ("client errors", CLIENT_CODES),
-    ("other", OTHER_CODES),
+# How the "failures by code" panel stacks the codes, from the contract's families: one
+# series per code for the families an alert watches, one per family for the rest, so
+# the stack always adds up to all failures.
+_PER_CODE = (Family.RATE, Family.QUOTA, Family.SERVER, Family.TIMEOUT)
+CODE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    group
+    for family in Family
+    for group in (
+        [(code.value, (code.value,)) for code in codes_of(family)] if family in _PER_CODE
+        else [(family.value, tuple(code.value for code in codes_of(family)))]
+    )
 )
 
 

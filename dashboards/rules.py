@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from openai_error_telemetry.codes import Family, codes_of
+
 from . import naming
 from .config import JOB_ENDS_NOT_FAILED, BurnWindow, Config
 from .naming import ERROR_TYPE, Names
@@ -115,7 +117,8 @@ def _ratio_alerts(r: _Rules) -> Iterator[Rule]:
 
 def _account_alerts(r: _Rules) -> Iterator[Rule]:
     c = r.c
-    quota = r.sum_rate(r.ops(f'{ERROR_TYPE}="quota_exhausted"'), c.rate_window, "increase")
+    quota_codes = codes(code.value for code in codes_of(Family.QUOTA))
+    quota = r.sum_rate(r.ops(f'{ERROR_TYPE}=~"{quota_codes}"'), c.rate_window, "increase")
     yield r.alert(
         "OpenAIQuotaExhausted",
         f"{quota} > 0",
@@ -126,9 +129,10 @@ def _account_alerts(r: _Rules) -> Iterator[Rule]:
         "limit: every call fails until someone adds credit or raises the limit.",
         error_type="quota_exhausted",
     )
+    auth_codes = codes(code.value for code in codes_of(Family.AUTH))
     auth = (
         f"sum by ({r.by}, {ERROR_TYPE}) "
-        f'(increase({r.ops(f"{ERROR_TYPE}=~{chr(34)}auth_error|permission_denied{chr(34)}")}'
+        f'(increase({r.ops(f"{ERROR_TYPE}=~{chr(34)}{auth_codes}{chr(34)}")}'
         f"[{c.rate_window}]))"
     )
     yield r.alert(

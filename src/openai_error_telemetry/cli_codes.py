@@ -36,15 +36,21 @@ def _cell(text: Optional[str]) -> str:
     return f"`{text}`" if text else "—"
 
 
+def _statuses(info: CodeInfo) -> str:
+    return ", ".join(str(status) for status in info.statuses) or "—"
+
+
 def markdown_table() -> str:
     rows = [
-        "| code | retryable | openai class | what it means | maps from |",
-        "|---|---|---|---|---|",
+        "| code | family | retryable | retry guard | HTTP statuses | openai class "
+        "| what it means | maps from |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for info in CODE_INFO.values():
         rows.append(
-            f"| `{info.code.value}` | {_retryable(info)} | {_cell(info.openai_class)} "
-            f"| {info.meaning} | {info.maps_from} |"
+            f"| `{info.code.value}` | {info.family.value} | {_retryable(info)} "
+            f"| {'stops' if info.guard_stops else '—'} | {_statuses(info)} "
+            f"| {_cell(info.openai_class)} | {info.meaning} | {info.maps_from} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -100,7 +106,11 @@ def run(args: argparse.Namespace) -> int:
         table = [
             {
                 "code": info.code.value,
+                "family": info.family.value,
                 "retryable": info.retryable,
+                "guard_stops": info.guard_stops,
+                "statuses": list(info.statuses),
+                "implied_status": info.implied_status,
                 "openai_class": info.openai_class,
                 "meaning": info.meaning,
                 "maps_from": info.maps_from,

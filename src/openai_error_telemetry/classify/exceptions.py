@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple, Optional
 
+from ..codes import CODE_INFO
 from ..codes import ErrorCode as C
 
 __all__ = ["ExceptionFacts", "Kind", "facts_of", "kind_of_names", "names_of"]
@@ -65,18 +66,15 @@ _OPENAI: dict[str, tuple[str, Optional[C]]] = {
     "OpenAIError": (Kind.OPENAI_BASE, None),
 }
 
-# The status each openai class stands for, for exceptions known only by name.
-CLASS_STATUS: dict[str, int] = {
-    "BadRequestError": 400,
-    "AuthenticationError": 401,
-    "OAuthError": 401,
-    "PermissionDeniedError": 403,
-    "NotFoundError": 404,
-    "ConflictError": 409,
-    "UnprocessableEntityError": 422,
-    "RateLimitError": 429,
-    "InternalServerError": 500,
-}
+# The status each openai class stands for, for exceptions known only by name: the
+# lowest the contract implies for the codes raised as that class (InternalServerError
+# is 500, not overloaded's 503), plus the SDK's two classes no code is raised as.
+CLASS_STATUS: dict[str, int] = {"UnprocessableEntityError": 422, "OAuthError": 401}
+for _info in CODE_INFO.values():
+    if _info.implied_status is not None:
+        _known = CLASS_STATUS.get(_info.openai_class, _info.implied_status)
+        CLASS_STATUS[_info.openai_class] = min(_known, _info.implied_status)
+del _info, _known
 
 _TRANSPORT: dict[str, tuple[str, C]] = {
     # timeouts: httpx(2)/httpcore, aiohttp, requests, urllib3, the standard library

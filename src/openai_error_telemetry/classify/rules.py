@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..codes import CODE_INFO
 from ..codes import ErrorCode as C
 from .envelope import ErrorFields
 
@@ -175,26 +176,9 @@ _SUFFIXES = (
 )
 _PREFIXES = (("invalid_", C.INVALID_REQUEST), ("image_", C.INVALID_REQUEST))
 
+# The contract's status column: a status that means a code when the body says no more.
 STATUS_CODES: dict[int, C] = {
-    400: C.INVALID_REQUEST,
-    401: C.AUTH_ERROR,
-    402: C.QUOTA_EXHAUSTED,
-    403: C.PERMISSION_DENIED,
-    404: C.NOT_FOUND,
-    408: C.TIMEOUT,
-    409: C.CONFLICT,
-    413: C.INVALID_REQUEST,
-    415: C.INVALID_REQUEST,
-    422: C.INVALID_REQUEST,
-    429: C.RATE_LIMITED,
-    499: C.CANCELLED,
-    500: C.SERVER_ERROR,
-    502: C.SERVER_ERROR,
-    503: C.OVERLOADED,
-    504: C.TIMEOUT,
-    522: C.TIMEOUT,
-    524: C.TIMEOUT,
-    529: C.OVERLOADED,
+    status: code for code, info in CODE_INFO.items() for status in info.statuses
 }
 
 # Last resort: words in a message, checked in this order.

@@ -38,7 +38,7 @@ from ..classification import Classification, Source
 from ..classify import classify_exception, classify_http, classify_job_facts
 from ..classify.headers import normalize, rate_limit_numbers
 from ..classify.jobs import FAILURES, JOB_OBJECTS, job_facts
-from ..codes import ErrorCode
+from ..codes import ErrorCode, guard_stops
 from ..telemetry import semconv
 from ..telemetry.attributes import Attributes
 from ..telemetry.recorder import JobEnd
@@ -46,7 +46,7 @@ from .jobs import job_key
 from .naming import describe
 from .runtime import Runtime
 
-_NEVER_WINS = frozenset({ErrorCode.QUOTA_EXHAUSTED, ErrorCode.AUTH_ERROR})
+_NEVER_WINS = guard_stops()  # the contract's retry-guard column
 _MAX_RAW_BODY = 256 * 1024  # a raw job answer larger than this is not parsed
 
 
