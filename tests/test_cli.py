@@ -151,3 +151,29 @@ def test_docs_hold_the_same_job_surface_table_as_the_code() -> None:
     from openai_error_telemetry.classify.jobs import SURFACES
 
     assert [row["surface"] for row in rows] == [row.name for row in SURFACES]
+
+
+def test_classify_explain_says_which_rule_and_field_decided() -> None:
+    stdin = "\n".join(json.dumps(record) for record in [
+        {"kind": "http", "status": 429, "body": {"error": {"code": "insufficient_quota"}}},
+        {"kind": "http", "status": 502, "body": "<html>Bad Gateway</html>"},
+        {"kind": "http", "status": 400, "body": {"error": {
+            "message": "This model's maximum context length is 8192 tokens"}}},
+        {"kind": "exception", "exception": "httpx.ConnectError"},
+        {"kind": "http", "status": 410},
+    ]).encode()
+    done = run("classify", "--explain", stdin=stdin)
+    assert done.returncode == 0, done.stderr
+    said = [row["decided_by"] for row in lines(done.stdout)]
+    assert said == [
+        {"family": "quota", "rule": "token", "field": "error.code", "value": "insufficient_quota"},
+        {"family": "server", "rule": "status", "field": "http status", "value": 502},
+        {"family": "client", "rule": "status refined by words", "field": "error.message"},
+        {"family": "connection", "rule": "transport class", "field": "ConnectError"},
+        {"family": "other", "rule": "status", "field": "http status", "value": 410},
+    ]
+    table = run("classify", "--explain", "--format", "table", stdin=stdin)
+    rows = table.stdout.decode().splitlines()
+    assert rows[0].endswith("decided by")
+    assert rows[1].endswith("quota: token (error.code = 'insufficient_quota')")
+    assert "decided_by" not in lines(run("classify", stdin=stdin).stdout)[0]

@@ -6,7 +6,7 @@ from typing import Any, NamedTuple, Optional
 
 from .codes import ErrorCode
 
-__all__ = ["Classification", "Source"]
+__all__ = ["Classification", "Source", "Why"]
 
 
 class Source:
@@ -21,6 +21,17 @@ class Source:
     BATCH_LINE = "batch_line"
 
 
+class Why(NamedTuple):
+    """Which rule decided a code, and from which field (``classify --explain``).
+
+    Both are short constants of the classifier (a rule name; a field such as
+    ``error.code`` or an exception class name), never text from the failure.
+    """
+
+    rule: str
+    field: str
+
+
 class Classification(NamedTuple):
     """One failure, reduced to what a program or a dashboard can act on.
 
@@ -29,8 +40,8 @@ class Classification(NamedTuple):
 
     ``provider_code`` and ``provider_type`` are the raw ``error.code`` and
     ``error.type`` (strings, truncated); ``retry_after`` is in seconds;
-    ``rate_limit_kind`` is ``"requests"``, ``"tokens"`` or None. No message text
-    is kept: messages can quote the request.
+    ``rate_limit_kind`` is ``"requests"``, ``"tokens"`` or None; ``decided_by``
+    says which rule decided. No message text is kept: messages can quote the request.
     """
 
     code: ErrorCode
@@ -42,6 +53,7 @@ class Classification(NamedTuple):
     rate_limit_kind: Optional[str] = None
     request_id: Optional[str] = None
     source: str = Source.EXCEPTION
+    decided_by: Optional[Why] = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping, with the code as a plain string."""

@@ -7,7 +7,9 @@ Each input line describes one failure::
     {"kind": "background" | "job" | "stream_event" | "batch_line" | "webhook", "body": {...}}
 
 A bad line is reported on stderr with its number and answered with an ``error``
-line, the others are still classified, and the exit status is 1.
+line, the others are still classified, and the exit status is 1. ``--explain`` adds
+the code's family and which rule decided, from which field (and the value there, for
+a code, type or status), for a user who disagrees with an answer.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from .classify import (
     classify_webhook_event,
 )
 
-__all__ = ["KINDS", "MAX_LINE_BYTES", "add_arguments", "classify_line", "run"]
+__all__ = ["KINDS", "MAX_LINE_BYTES", "add_arguments", "classify_line", "explanation", "run"]
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 KINDS = ("http", "background", "job", "stream_event", "batch_line", "webhook", "exception")
@@ -44,6 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=("jsonl", "table"), default="jsonl",
         help="jsonl (default): one JSON object per input line; table: aligned text",
+    )
+    parser.add_argument(
+        "--explain", action="store_true",
+        help="add the code's family and the rule and field that decided it",
     )
 
 
@@ -108,10 +114,42 @@ def classify_line(text: str) -> Optional[Classification]:
     return reader(body)
 
 
-def _result(number: int, classification: Optional[Classification]) -> dict[str, Any]:
+_VALUE_OF = {"error.code": "provider_code", "error.type": "provider_type",
+             "http status": "http_status"}
+
+
+def explanation(classification: Classification) -> dict[str, Any]:
+    """The family, and the rule and field that decided the code (``--explain``)."""
+    why = classification.decided_by
+    said: dict[str, Any] = {"family": classification.code.info.family.value,
+                            "rule": why.rule if why else None,
+                            "field": (why.field or None) if why else None}
+    attribute = _VALUE_OF.get(why.field) if why else None
+    if attribute is not None:
+        said["value"] = getattr(classification, attribute)
+    return said
+
+
+def _result(
+    number: int, classification: Optional[Classification], explain: bool = False
+) -> dict[str, Any]:
     if classification is None:
         return {"line": number, "failure": False, "code": None}
-    return {"line": number, "failure": True, **classification.as_dict()}
+    row = {"line": number, "failure": True, **classification.as_dict()}
+    if explain:
+        row["decided_by"] = explanation(classification)
+    return row
+
+
+def _decided_by(row: dict[str, Any]) -> str:
+    said = row.get("decided_by")
+    if not isinstance(said, dict):
+        return str(said or "")
+    text = f"{said['family']}: {said['rule']}"
+    if said.get("field"):
+        text += f" ({said['field']}"
+        text += f" = {said['value']!r})" if said.get("value") is not None else ")"
+    return text
 
 
 def _table_row(row: dict[str, Any]) -> str:
@@ -121,14 +159,20 @@ def _table_row(row: dict[str, Any]) -> str:
     if not row["failure"]:
         cells[1] = "(not a failure)"
     widths = (4, 24, 9, 11, 26, 13, 8)
-    return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+    text = "  ".join(cell.ljust(width) for cell, width in zip(cells, widths))
+    if "decided_by" in row:
+        text += "  " + (_decided_by(row) or "-")
+    return text.rstrip()
 
 
 def run(args: argparse.Namespace) -> int:
     out, err = sys.stdout, sys.stderr
     bad = 0
     if args.format == "table":
-        out.write(_table_row({name: name for name in _COLUMNS} | {"failure": True}) + "\n")
+        header: dict[str, Any] = {name: name for name in _COLUMNS} | {"failure": True}
+        if args.explain:
+            header["decided_by"] = "decided by"
+        out.write(_table_row(header) + "\n")
     for number, text, problem in _lines(sys.stdin.buffer):
         if text is not None and not text.strip():
             continue
@@ -137,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
             if problem is not None:
                 raise BadLine(problem)
             assert text is not None
-            row = _result(number, classify_line(text))
+            row = _result(number, classify_line(text), args.explain)
         except BadLine as exc:
             bad += 1
             err.write(f"line {number}: {exc}\n")

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Optional
 
-from ..classification import Classification, Source
+from ..classification import Classification, Source, Why
 from ..codes import CODE_INFO, ErrorCode
 from . import headers as _headers
 from .envelope import EMPTY, ErrorFields, fields_from_body, plain_fields
-from .exceptions import CLASS_STATUS, STREAM_DROP_WORDS, Kind, facts_of, kind_of_names
+from .exceptions import CLASS_STATUS, STREAM_DROP_WORDS, Kind, facts_of
 from .jobs import FAILURES, JobFacts, Outcome, job_facts, surface_of, webhook_facts
 from .responses import batch_line_facts, field, stream_event_facts
-from .rules import decide, decide_kind, status_code_of
+from .rules import NOTHING, decide, decide_kind, status_code_of
 
 __all__ = [
     "classify",
@@ -40,6 +40,7 @@ _NO_HEADERS: _headers.HeaderMap = {}
 
 def _build(
     code: ErrorCode,
+    why: Why,
     *,
     status: Optional[int] = None,
     fields: ErrorFields = EMPTY,
@@ -68,12 +69,12 @@ def _build(
     # positional: a named tuple built from keywords costs about twice as much
     return Classification(
         code, retryable, http_status, fields.code, fields.type, retry_after, kind,
-        request_id or None, source,
+        request_id or None, source, why,
     )
 
 
 def _unknown(source: str) -> Classification:
-    return Classification(code=ErrorCode.UNKNOWN, retryable=False, source=source)
+    return Classification(ErrorCode.UNKNOWN, False, source=source, decided_by=NOTHING)
 
 
 def _status_int(value: object) -> Optional[int]:
@@ -89,9 +90,9 @@ def classify_http(
     try:
         fields = fields_from_body(body)
         header_map = _headers.normalize(headers)
-        code = decide(_status_int(status), fields)
+        code, why = decide(_status_int(status), fields)
         return _build(
-            code, status=_status_int(status), fields=fields, header_map=header_map,
+            code, why, status=_status_int(status), fields=fields, header_map=header_map,
             source=Source.HTTP,
         )
     except Exception:
@@ -127,19 +128,24 @@ def _says_stream_drop(exc: BaseException) -> bool:
     return any(words in text for words in STREAM_DROP_WORDS)
 
 
-def _transport_code(exc: BaseException, after_response: bool) -> ErrorCode:
+def _transport(exc: BaseException, after_response: bool) -> tuple[ErrorCode, Why]:
     """A connection-level exception, refined by its causes (openai wraps httpx's)."""
     for link in [exc, *_cause_chain(exc)]:
         facts = facts_of(link)
         if facts is None:
             continue
-        if facts.code is ErrorCode.TIMEOUT:
-            return ErrorCode.TIMEOUT
-        if facts.code is ErrorCode.STREAM_INTERRUPTED:
-            return ErrorCode.STREAM_INTERRUPTED
+        if facts.code is ErrorCode.TIMEOUT or facts.code is ErrorCode.STREAM_INTERRUPTED:
+            return facts.code, Why("transport class", facts.class_name)
         if facts.kind == Kind.AMBIGUOUS and _says_stream_drop(link):
-            return ErrorCode.STREAM_INTERRUPTED
-    return ErrorCode.STREAM_INTERRUPTED if after_response else ErrorCode.CONNECTION_ERROR
+            return ErrorCode.STREAM_INTERRUPTED, Why("transport message words", facts.class_name)
+    if after_response:
+        return ErrorCode.STREAM_INTERRUPTED, _AFTER_STREAM_DATA
+    facts = facts_of(exc)
+    return ErrorCode.CONNECTION_ERROR, Why(
+        "transport class", facts.class_name if facts is not None else type(exc).__name__)
+
+
+_AFTER_STREAM_DATA = Why("transport failure after stream data", "after_response")
 
 
 def _from_status_exception(exc: BaseException, source: str) -> Classification:
@@ -156,22 +162,24 @@ def _from_status_exception(exc: BaseException, source: str) -> Classification:
     else:  # the SDK's httpx response first: one getattr, no Mapping check
         headers = getattr(response, "headers", None) or field(response, "headers")
     header_map = _headers.normalize(headers)
-    if status is None and not header_map:
-        return _unknown(source)
     body = getattr(exc, "body", None)
     if body is None and response is not None:
         body = _response_body(response)
+    if status is None and not header_map and body is None:
+        return _unknown(source)
     fields = plain_fields(body) or fields_from_body(body)
     if fields.code is None and isinstance(getattr(exc, "code", None), (str, int)):
         fields = fields._replace(code=str(exc.code)[:128])  # type: ignore[attr-defined]
     request_id = getattr(exc, "request_id", None)
+    code, why = decide(status, fields)
     return _build(
-        decide(status, fields), status=status, fields=fields, header_map=header_map,
+        code, why, status=status, fields=fields, header_map=header_map,
         source=source, request_id=request_id if isinstance(request_id, str) else None,
     )
 
 
 def _from_exception(exc: BaseException, after_response: bool) -> Classification:
+    """The one exception dispatcher: live exceptions and those known only by name."""
     facts = facts_of(exc)
     source = Source.EXCEPTION
     if facts is None:
@@ -182,34 +190,45 @@ def _from_exception(exc: BaseException, after_response: bool) -> Classification:
         return _from_status_exception(exc, source)
     if facts.kind == Kind.BODY:
         fields = fields_from_body(getattr(exc, "body", None))
-        return _build(decide(None, fields), fields=fields, source=source)
+        code, why = decide(None, fields)
+        return _build(code, why, fields=fields, source=source)
     if facts.kind in (Kind.TRANSPORT, Kind.AMBIGUOUS):
-        return _build(_transport_code(exc, after_response), source=source)
+        code, why = _transport(exc, after_response)
+        return _build(code, why, source=source)
     if facts.kind == Kind.STREAM_HELPER:
         # "Didn't receive a `response.completed` event." from openai's stream helper.
-        drop = "response.completed" in str(exc)
-        return _build(ErrorCode.STREAM_INTERRUPTED if drop else ErrorCode.UNKNOWN, source=source)
+        if "response.completed" in str(exc):
+            return _build(ErrorCode.STREAM_INTERRUPTED,
+                          Why("stream helper message", facts.class_name), source=source)
+        return _unknown(source)
     if facts.kind == Kind.JOB:
         return _from_job_exception(exc, source)
     if facts.kind == Kind.OPENAI_BASE:
         # e.g. "The api_key client option must be set": nothing but the message to go on.
-        text = str(exc).lower()
-        code = ErrorCode.AUTH_ERROR if "api_key" in text else ErrorCode.UNKNOWN
-        return _build(code, source=source)
+        if "api_key" in str(exc).lower():
+            return _build(ErrorCode.AUTH_ERROR, Why("exception message", facts.class_name),
+                          source=source)
+        return _unknown(source)
     assert facts.code is not None
     status = _status_int(getattr(exc, "status_code", None))
-    return _build(facts.code, status=status, source=source)
+    return _build(facts.code, Why("exception class", facts.class_name), status=status,
+                  source=source)
 
 
 def _from_job_exception(exc: BaseException, source: str) -> Classification:
-    """PR #3723's errors carry the polled Response; failing that, ``.code``/``.reason``."""
+    """PR #3723's errors carry the polled Response; failing that, ``.code``/``.reason``,
+    then the error body."""
     found = classify_job(getattr(exc, "response", None))
     if found is not None:
         return found._replace(source=source)
     token = getattr(exc, "code", None) or getattr(exc, "reason", None)
-    fields = ErrorFields(code=token[:128]) if isinstance(token, str) else EMPTY
+    if isinstance(token, str):
+        fields = ErrorFields(code=token[:128])
+    else:
+        fields = fields_from_body(getattr(exc, "body", None))
     request_id = getattr(exc, "request_id", None)
-    return _build(decide(None, fields), fields=fields, source=source,
+    code, why = decide(None, fields)
+    return _build(code, why, fields=fields, source=source,
                   request_id=request_id if isinstance(request_id, str) else None)
 
 
@@ -228,6 +247,22 @@ def classify_exception(exc: BaseException, *, after_response: bool = False) -> C
         return _unknown(Source.EXCEPTION)
 
 
+_NAMED: dict[tuple[str, str], type[Exception]] = {}
+_NAMED_MAX = 256
+
+
+def _named_class(module: str, name: str) -> type[Exception]:
+    """A stand-in class with the given module and name, and nothing else of the real one."""
+    key = (module, name)
+    cls = _NAMED.get(key)
+    if cls is None:
+        if len(_NAMED) >= _NAMED_MAX:
+            _NAMED.clear()
+        cls = type(name, (Exception,), {"__module__": module})
+        _NAMED[key] = cls
+    return cls
+
+
 def classify_named_exception(
     name: str,
     *,
@@ -238,39 +273,26 @@ def classify_named_exception(
 ) -> Classification:
     """An exception known only by name (``"RateLimitError"``, ``"httpx.ReadTimeout"``).
 
-    ``status`` 200 means it struck after the response had begun (mid-stream).
+    It goes through the same dispatcher as a live exception: a stand-in of that name
+    carries the status, headers, body and message given. ``status`` 200 means it
+    struck after the response had begun (mid-stream); an SDK status class given no
+    status stands for the status the contract implies (``RateLimitError``: 429).
     """
     try:
-        module, _, short = name.rpartition(".")
-        facts = kind_of_names([(module.split(".", 1)[0], short)])
-        source = Source.EXCEPTION
+        module, _, short = name.strip().rpartition(".")
+        if not short.isidentifier():
+            return _unknown(Source.EXCEPTION)
+        exc = _named_class(module, short)(message or "")
         after_response = status == 200
-        if facts is None:
-            return _unknown(source)
-        if facts.kind == Kind.STATUS:
-            implied = _status_int(status) if status != 200 else None
-            answer = classify_http(implied or CLASS_STATUS.get(short), headers, body)
-            return answer._replace(source=source)
-        fields = fields_from_body(body)
-        if facts.kind == Kind.BODY:
-            return _build(decide(None, fields), fields=fields, source=source)
-        if facts.kind in (Kind.TRANSPORT, Kind.AMBIGUOUS):
-            drop = any(words in (message or "").lower() for words in STREAM_DROP_WORDS)
-            code = facts.code if facts.kind == Kind.TRANSPORT else ErrorCode.CONNECTION_ERROR
-            if after_response or drop:
-                code = ErrorCode.STREAM_INTERRUPTED
-            assert code is not None
-            return _build(code, source=source)
-        if facts.kind == Kind.STREAM_HELPER:
-            drop = "response.completed" in (message or "")
-            code = ErrorCode.STREAM_INTERRUPTED if drop else ErrorCode.UNKNOWN
-            return _build(code, source=source)
-        if facts.kind == Kind.OPENAI_BASE:
-            return _unknown(source)
-        if facts.kind == Kind.JOB:
-            return _build(decide(None, fields), fields=fields, source=source)
-        assert facts.code is not None
-        return _build(facts.code, source=source)
+        wire = _status_int(status) if not after_response else None
+        facts = facts_of(exc)
+        if wire is None and facts is not None and facts.kind == Kind.STATUS:
+            wire = CLASS_STATUS.get(short)
+        exc.status_code = wire  # type: ignore[attr-defined]
+        exc.headers = headers  # type: ignore[attr-defined]
+        exc.body = body  # type: ignore[attr-defined]
+        exc.response = None  # type: ignore[attr-defined]
+        return _from_exception(exc, after_response)
     except Exception:
         return _unknown(Source.EXCEPTION)
 
@@ -299,7 +321,8 @@ def classify_job_facts(facts: Optional[JobFacts]) -> Optional[Classification]:
     needs both reads the job once); None unless it ended without its result."""
     if facts is None or not facts.without_result:
         return None
-    return _build(decide(None, facts.fields), fields=facts.fields, source=Source.BACKGROUND,
+    code, why = decide(None, facts.fields)
+    return _build(code, why, fields=facts.fields, source=Source.BACKGROUND,
                   request_id=facts.request_id)
 
 
@@ -313,7 +336,8 @@ def classify_stream_event(event: object) -> Optional[Classification]:
         facts, fields = found
         if facts is not None:
             fields = facts.fields
-        return _build(decide(None, fields), fields=fields, source=Source.STREAM_EVENT)
+        code, why = decide(None, fields)
+        return _build(code, why, fields=fields, source=Source.STREAM_EVENT)
     except Exception:
         return _unknown(Source.STREAM_EVENT)
 
@@ -341,8 +365,8 @@ def classify_webhook_event(event: object) -> Optional[Classification]:
             return None
         token = _WEBHOOK_TOKENS.get(facts.outcome)
         fields = ErrorFields(code=token) if token is not None else EMPTY
-        code = decide(None, fields) if token is not None else ErrorCode.UNKNOWN
-        return _build(code, fields=fields, source=Source.WEBHOOK)
+        code, why = decide(None, fields) if token is not None else (ErrorCode.UNKNOWN, NOTHING)
+        return _build(code, why, fields=fields, source=Source.WEBHOOK)
     except Exception:
         return _unknown(Source.WEBHOOK)
 
@@ -353,8 +377,9 @@ def classify_batch_line(line: object) -> Optional[Classification]:
         facts = batch_line_facts(line)
         if facts is None:
             return None
+        code, why = decide(facts.status, facts.fields)
         return _build(
-            decide(facts.status, facts.fields), status=facts.status, fields=facts.fields,
+            code, why, status=facts.status, fields=facts.fields,
             source=Source.BATCH_LINE, request_id=facts.request_id,
         )
     except Exception:

@@ -108,6 +108,7 @@ _TRANSPORT: dict[str, tuple[str, C]] = {
     "ConnectionResetError": (Kind.AMBIGUOUS, C.CONNECTION_ERROR),
     "BrokenResourceError": (Kind.AMBIGUOUS, C.CONNECTION_ERROR),
     "ClosedResourceError": (Kind.AMBIGUOUS, C.CONNECTION_ERROR),
+    "ClientConnectionResetError": (Kind.AMBIGUOUS, C.CONNECTION_ERROR),
     # no response at all
     "ConnectError": (Kind.TRANSPORT, C.CONNECTION_ERROR),
     "NetworkError": (Kind.TRANSPORT, C.CONNECTION_ERROR),
@@ -117,6 +118,16 @@ _TRANSPORT: dict[str, tuple[str, C]] = {
     "LocalProtocolError": (Kind.TRANSPORT, C.CONNECTION_ERROR),
     "TransportError": (Kind.TRANSPORT, C.CONNECTION_ERROR),
     "ClientConnectorError": (Kind.TRANSPORT, C.CONNECTION_ERROR),
+    # aiohttp's leaves are named too, for exceptions known only by name (the CLI, logs):
+    # DefaultAioHttpClient's DNS failure is ClientConnectorDNSError
+    "ClientConnectorDNSError": (Kind.TRANSPORT, C.CONNECTION_ERROR),
+    "ClientConnectorSSLError": (Kind.TRANSPORT, C.CONNECTION_ERROR),
+    "ClientProxyConnectionError": (Kind.TRANSPORT, C.CONNECTION_ERROR),
+    "UnixClientConnectorError": (Kind.TRANSPORT, C.CONNECTION_ERROR),
+    "ServerFingerprintMismatch": (Kind.TRANSPORT, C.CONNECTION_ERROR),
+    "CloseError": (Kind.TRANSPORT, C.CONNECTION_ERROR),
+    "DecodingError": (Kind.TRANSPORT, C.CONNECTION_ERROR),
+    "TooManyRedirects": (Kind.TRANSPORT, C.CONNECTION_ERROR),
     "ClientConnectorCertificateError": (Kind.TRANSPORT, C.CONNECTION_ERROR),
     "ClientSSLError": (Kind.TRANSPORT, C.CONNECTION_ERROR),
     "ClientOSError": (Kind.TRANSPORT, C.CONNECTION_ERROR),

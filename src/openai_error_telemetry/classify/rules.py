@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..classification import Why
 from ..codes import CODE_INFO
 from ..codes import ErrorCode as C
 from .envelope import ErrorFields
 
-__all__ = ["STATUS_CODES", "TOKEN_CODES", "decide", "decide_kind", "status_code_of"]
+__all__ = ["NOTHING", "STATUS_CODES", "TOKEN_CODES", "Why", "decide", "decide_kind",
+           "status_code_of"]
 
 # Tokens that decide on their own, wherever they appear (code, type, inner code, status word).
 TOKEN_CODES: dict[str, C] = {
@@ -256,26 +258,51 @@ def status_code_of(status: Optional[int], fields: ErrorFields) -> Optional[int]:
     return fields.body_status
 
 
-def decide(status: Optional[int], fields: ErrorFields) -> C:
-    """The code for an HTTP status (or None) and the error fields found with it."""
-    for token in (fields.code, fields.type, fields.inner_code, fields.reason, fields.status_word):
+_TOKEN_FIELDS = ("error.code", "error.type", "innererror.code", "details.reason",
+                 "error.status")
+_BY_TOKEN = tuple(Why("token", name) for name in _TOKEN_FIELDS)
+_BY_WIRE_STATUS = Why("status", "http status")
+_BY_BODY_STATUS = Why("status", "error status in the body")
+_REFINED_WIRE = Why("status refined by words", "error.message")
+_REFINED_BODY = Why("body status refined by words", "error.message")
+_BY_WEAK = {name: Why("weak token", name) for name in _TOKEN_FIELDS}
+_REFINED_WEAK = {name: Why("weak token refined by words", "error.message")
+                 for name in _TOKEN_FIELDS}
+_BY_WORDS = Why("words", "error.message")
+NOTHING = Why("nothing identifiable", "")
+
+
+def decide(status: Optional[int], fields: ErrorFields) -> tuple[C, Why]:
+    """The code for an HTTP status (or None) and the error fields found with it, and why."""
+    tokens = (fields.code, fields.type, fields.inner_code, fields.reason, fields.status_word)
+    for index, token in enumerate(tokens):
         hit = _token_code(token)
         if hit is not None:
-            return hit
+            return hit, _BY_TOKEN[index]
     effective = status_code_of(status, fields)
     if effective is not None:
+        on_wire = effective == status
         by_status = STATUS_CODES.get(effective)
         if by_status is None:
             by_status = C.SERVER_ERROR if effective >= 500 else C.UNKNOWN
         refinable = _REFINABLE.get(by_status)
         if refinable is not None:
-            return _words(fields.message, refinable) or by_status
-        return by_status
-    for token in (fields.code, fields.type, fields.status_word):
+            refined = _words(fields.message, refinable)
+            if refined is not None:
+                return refined, _REFINED_WIRE if on_wire else _REFINED_BODY
+        return by_status, _BY_WIRE_STATUS if on_wire else _BY_BODY_STATUS
+    for name, token in (("error.code", fields.code), ("error.type", fields.type),
+                        ("error.status", fields.status_word)):
         weak = WEAK_TOKENS.get(token.lower()) if token else None
         if weak is not None:
-            return _words(fields.message, _REFINABLE.get(weak, frozenset())) or weak
-    return _words(fields.message) or C.UNKNOWN
+            refined = _words(fields.message, _REFINABLE.get(weak, frozenset()))
+            if refined is not None:
+                return refined, _REFINED_WEAK[name]
+            return weak, _BY_WEAK[name]
+    found = _words(fields.message)
+    if found is not None:
+        return found, _BY_WORDS
+    return C.UNKNOWN, NOTHING
 
 
 def decide_kind(fields: ErrorFields) -> Optional[str]:
