@@ -139,8 +139,11 @@ def test_incomplete_raises_code_specific_classes() -> None:
 
 
 STREAM_EVENTS = [
-    # chat chunk carrying an error (what the SDK turns into a bare APIError)
+    # chat chunk carrying an error (what the SDK turns into a bare APIError); a
+    # server_error whose message says overloaded is overloaded
     ({"error": {"message": "overloaded", "type": "server_error", "code": "server_error"}},
+     C.OVERLOADED),
+    ({"error": {"message": "boom", "type": "server_error", "code": "server_error"}},
      C.SERVER_ERROR),
     # Responses flat error event (ResponseErrorEvent)
     ({"type": "error", "code": "rate_limit_exceeded", "message": "x", "param": None,

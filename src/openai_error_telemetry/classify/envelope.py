@@ -157,10 +157,11 @@ def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
     raw_code = error.get("code")
     status_value = error.get("status")
     if status_value is None:
-        status_value = error.get("statusCode")
+        status_value = error.get("statusCode") or error.get("StatusCode")
     innererror = error.get("innererror")
     inner_code = _token(innererror.get("code")) if isinstance(innererror, Mapping) else None
-    message = _message(error.get("message")) or _message(error.get("detail"))
+    message = (_message(error.get("message")) or _message(error.get("detail"))
+               or _message(error.get("msg")))
     outer = ErrorFields(
         code=_token(raw_code),
         type=_token(error.get("type")),
@@ -173,7 +174,23 @@ def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
         retry_delay=_retry_delay(error.get("details")),
         reason=_reason(error.get("details")) or _reason(error.get("errors")),
     )
-    return _under(outer, _stringified(error.get("message"), depth))
+    upstream = _stringified(error.get("message"), depth)
+    if upstream is None and depth < _MAX_DEPTH:
+        upstream = _wrapped(error, depth)
+    return _under(outer, upstream)
+
+
+def _wrapped(error: Mapping[str, object], depth: int) -> Optional[ErrorFields]:
+    """A provider's error a gateway nested under a key of its own (``extError``,
+    ``upstream_error``, ``provider_error``): any object under a key ending in ``error``."""
+    for count, (key, value) in enumerate(error.items()):
+        if count >= 16:
+            return None
+        if (isinstance(value, Mapping) and isinstance(key, str) and key != "innererror"
+                and key.lower().endswith("error")):
+            found = _from_mapping(value, depth + 1)
+            return found if found != EMPTY else None
+    return None
 
 
 _PLAIN_KEYS = frozenset({"message", "type", "param", "code"})

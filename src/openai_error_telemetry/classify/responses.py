@@ -13,6 +13,7 @@ from typing import Optional
 
 from .envelope import EMPTY, ErrorFields, fields_from_body, fields_from_object
 from .jobs import JobFacts, field, job_facts
+from .rules import names_a_failure
 
 __all__ = [
     "BatchLineFacts",
@@ -28,7 +29,8 @@ def stream_event_facts(event: object) -> Optional[tuple[Optional[JobFacts], Erro
     """For an event that is a failure: the terminal Response's facts, or the error fields.
 
     Covers chat chunks carrying ``error``, the Responses ``error`` event (flat or
-    nested) and ``response.failed`` / ``response.incomplete``.
+    nested), an event whose ``type`` is the error's type, and ``response.failed`` /
+    ``response.incomplete``.
     """
     kind = field(event, "type")
     if kind in _STREAM_TERMINAL:
@@ -38,6 +40,10 @@ def stream_event_facts(event: object) -> Optional[tuple[Optional[JobFacts], Erro
     if error:
         return None, fields_from_object(error)
     if kind == "error":
+        return None, fields_from_object(event)
+    if (isinstance(kind, str) and not kind.startswith("response.") and names_a_failure(kind)
+            and (field(event, "code") is not None or field(event, "message") is not None)):
+        # an error event typed by its error: {"type": "server_error", "code", "message"}
         return None, fields_from_object(event)
     return None
 
@@ -55,7 +61,12 @@ class BatchLineFacts:
 
 
 def batch_line_facts(line: object) -> Optional[BatchLineFacts]:
-    """For a Batch output or error file line that failed: its status, body and error."""
+    """For a Batch line that failed: its status, body and error.
+
+    Takes a line of the output or error file (``{"custom_id", "response", "error"}``),
+    the ``response`` object of such a line alone (``{"status_code", "request_id",
+    "body"}``), or an item of a Batch's ``errors.data`` (``{"code", "line", "message"}``).
+    """
     if isinstance(line, (str, bytes, bytearray)):
         try:
             line = json.loads(line)
@@ -63,6 +74,11 @@ def batch_line_facts(line: object) -> Optional[BatchLineFacts]:
             return None
     error = field(line, "error")
     response = field(line, "response")
+    if error is None and response is None:
+        if isinstance(field(line, "status_code"), int):
+            response = line  # the line's response object, given alone
+        elif isinstance(field(line, "code"), str):
+            return BatchLineFacts(None, None, fields_from_object(line), None)
     status = field(response, "status_code")
     status = status if isinstance(status, int) and not isinstance(status, bool) else None
     raw_id = field(response, "request_id")

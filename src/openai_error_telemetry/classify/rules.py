@@ -17,7 +17,7 @@ from ..codes import ErrorCode as C
 from .envelope import ErrorFields
 
 __all__ = ["NOTHING", "STATUS_CODES", "TOKEN_CODES", "Why", "decide", "decide_kind",
-           "status_code_of"]
+           "names_a_failure", "status_code_of"]
 
 # Tokens that decide on their own, wherever they appear (code, type, inner code, status word).
 TOKEN_CODES: dict[str, C] = {
@@ -150,9 +150,21 @@ TOKEN_CODES: dict[str, C] = {
     "batch_cancelled": C.CANCELLED,
     "steered": C.CANCELLED,
     "max_output_tokens": C.OUTPUT_TRUNCATED,
+    "max_tokens": C.OUTPUT_TRUNCATED,  # incomplete_details.reason of compatible servers
     "max_completion_tokens": C.OUTPUT_TRUNCATED,  # an incomplete Assistants run
     "max_prompt_tokens": C.CONTEXT_LENGTH_EXCEEDED,  # an incomplete Assistants run
     "max_messages": C.OUTPUT_TRUNCATED,
+    # Alibaba Cloud Model Studio (DashScope) codes, also the parts of dotted ones
+    "arrearage": C.QUOTA_EXHAUSTED,
+    "throttling": C.RATE_LIMITED,
+    "limit_requests": C.RATE_LIMITED,
+    "invalidapikey": C.AUTH_ERROR,
+    "accessdenied": C.PERMISSION_DENIED,
+    "modelnotfound": C.NOT_FOUND,
+    "notfound": C.NOT_FOUND,
+    "invalidparameter": C.INVALID_REQUEST,
+    "datainspectionfailed": C.CONTENT_FILTERED,
+    "internalerror": C.SERVER_ERROR,
 }
 
 # Tokens that only say "a client error" or "an error": used when no status says more.
@@ -193,11 +205,12 @@ _WORDS: tuple[tuple[C, tuple[str, ...]], ...] = (
     (C.CONTEXT_LENGTH_EXCEEDED, (
         "context length", "context_length", "context window", "maximum context",
         "prompt is too long", "too many tokens", "input is too long", "reduce the length",
-        "input token count",
+        "input token count", "range of input length",
     )),
     (C.CONTENT_FILTERED, (
         "content filter", "content_filter", "content management policy", "content policy",
-        "safety system", "responsible ai", "flagged", "moderation",
+        "safety system", "responsible ai", "flagged", "moderation", "content exists risk",
+        "sensitive content", "inappropriate content",
     )),
     (C.RATE_LIMITED, (
         "rate limit", "rate_limit", "too many requests", "tokens per min", "requests per min",
@@ -211,10 +224,19 @@ _WORDS: tuple[tuple[C, tuple[str, ...]], ...] = (
 
 # Which status-only answers a message may refine, and into what.
 _REFINABLE: dict[C, frozenset[C]] = {
-    C.INVALID_REQUEST: frozenset({C.CONTEXT_LENGTH_EXCEEDED, C.CONTENT_FILTERED}),
+    # a 400 (or a generic invalid_request_error) that says why: credit (Anthropic's
+    # "credit balance is too low"), the context window, a content refusal, capacity
+    C.INVALID_REQUEST: frozenset({C.QUOTA_EXHAUSTED, C.CONTEXT_LENGTH_EXCEEDED,
+                                  C.CONTENT_FILTERED, C.OVERLOADED}),
     C.RATE_LIMITED: frozenset({C.QUOTA_EXHAUSTED}),
     C.SERVER_ERROR: frozenset({C.OVERLOADED}),
     C.PERMISSION_DENIED: frozenset({C.CONTENT_FILTERED}),
+}
+
+# Which token answers a message may refine: the generic ones.
+_TOKEN_REFINABLE: dict[C, frozenset[C]] = {
+    C.SERVER_ERROR: frozenset({C.OVERLOADED}),
+    C.INVALID_REQUEST: _REFINABLE[C.INVALID_REQUEST],
 }
 
 # Azure API Management says "exceeded token rate limit" or "exceeded call rate limit".
@@ -230,6 +252,12 @@ def _token_code(token: Optional[str]) -> Optional[C]:
     hit = TOKEN_CODES.get(key)
     if hit is not None:
         return hit
+    if "." in key:
+        # Alibaba-style dotted codes: the most specific part first, then the family
+        # ("InternalError.Algo.InvalidParameter" is a bad parameter, "Throttling.RateQuota"
+        # a rate limit)
+        parts = key.split(".")
+        return _token_code(parts[-1]) or _token_code(parts[0])
     if key in WEAK_TOKENS:
         return None  # "invalid_request_error" is generic: the status or the message says more
     for suffix, code in _SUFFIXES:
@@ -239,6 +267,15 @@ def _token_code(token: Optional[str]) -> Optional[C]:
         if key.startswith(prefix):
             return code
     return None
+
+
+def names_a_failure(token: object) -> bool:
+    """Whether a token (an event's ``type``) names an error: ``server_error``,
+    ``rate_limit_exceeded``, anything ending in ``_error``."""
+    if not isinstance(token, str) or not token or len(token) > 128:
+        return False
+    key = token.lower()
+    return key.endswith("_error") or _token_code(key) is not None
 
 
 def _words(message: Optional[str], allowed: Optional[frozenset[C]] = None) -> Optional[C]:
@@ -269,6 +306,7 @@ _BY_WEAK = {name: Why("weak token", name) for name in _TOKEN_FIELDS}
 _REFINED_WEAK = {name: Why("weak token refined by words", "error.message")
                  for name in _TOKEN_FIELDS}
 _BY_WORDS = Why("words", "error.message")
+_REFINED_TOKEN = Why("token refined by words", "error.message")
 NOTHING = Why("nothing identifiable", "")
 
 
@@ -278,6 +316,13 @@ def decide(status: Optional[int], fields: ErrorFields) -> tuple[C, Why]:
     for index, token in enumerate(tokens):
         hit = _token_code(token)
         if hit is not None:
+            refinable = _TOKEN_REFINABLE.get(hit)
+            if refinable is not None:
+                # type server_error, "is overloaded"; invalid_parameter_error, "Range of
+                # input length": the message is more specific than a generic token
+                refined = _words(fields.message, refinable)
+                if refined is not None:
+                    return refined, _REFINED_TOKEN
             return hit, _BY_TOKEN[index]
     effective = status_code_of(status, fields)
     if effective is not None:
