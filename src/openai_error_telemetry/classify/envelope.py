@@ -151,6 +151,11 @@ def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
     inner = error.get("error")
     if depth < _MAX_DEPTH and isinstance(inner, Mapping):
         return plain_fields(inner) or _from_mapping(inner, depth + 1)
+    base = error.get("base_resp")
+    if isinstance(base, Mapping) and base.get("status_code") not in (0, None):
+        # MiniMax: HTTP 200 with {"base_resp": {"status_code": 1002, "status_msg": ...}}
+        return ErrorFields(code=_token(base.get("status_code")),
+                           message=_message(base.get("status_msg")))
     if isinstance(inner, str):
         # Ollama and some proxies: the error is just a sentence.
         return ErrorFields(message=_message(inner), body_status=_status(error.get("status")))
@@ -177,6 +182,10 @@ def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
     upstream = _stringified(error.get("message"), depth)
     if upstream is None and depth < _MAX_DEPTH:
         upstream = _wrapped(error, depth)
+        metadata = error.get("metadata")
+        if upstream is None and isinstance(metadata, Mapping):
+            # OpenRouter and gateways like it: the provider's own body, as text
+            upstream = _stringified(metadata.get("raw"), depth)
     return _under(outer, upstream)
 
 

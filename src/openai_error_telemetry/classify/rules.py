@@ -165,6 +165,23 @@ TOKEN_CODES: dict[str, C] = {
     "invalidparameter": C.INVALID_REQUEST,
     "datainspectionfailed": C.CONTENT_FILTERED,
     "internalerror": C.SERVER_ERROR,
+    # Volcengine Ark codes
+    "accountoverdueerror": C.QUOTA_EXHAUSTED,
+    "missingparameter": C.INVALID_REQUEST,
+    "inputtextriskdetection": C.CONTENT_FILTERED,
+    "inputimageriskdetection": C.CONTENT_FILTERED,
+    "outputtextriskdetection": C.CONTENT_FILTERED,
+    "outputimageriskdetection": C.CONTENT_FILTERED,
+    "sensitivecontentdetected": C.CONTENT_FILTERED,
+    "modelnotopen": C.NOT_FOUND,
+    # Moonshot (Kimi) types
+    "engine_overloaded_error": C.OVERLOADED,
+    "exceeded_current_quota_error": C.QUOTA_EXHAUSTED,
+    "rate_limit_reached_error": C.RATE_LIMITED,
+    # Baidu Qianfan codes, aggregator codes
+    "tokens_too_long": C.CONTEXT_LENGTH_EXCEEDED,
+    "characters_too_long": C.CONTEXT_LENGTH_EXCEEDED,
+    "insufficient_user_quota": C.QUOTA_EXHAUSTED,
 }
 
 # Tokens that only say "a client error" or "an error": used when no status says more.
@@ -175,6 +192,7 @@ WEAK_TOKENS: dict[str, C] = {
     "badrequesterror": C.INVALID_REQUEST,
     # Google's generic 400: it carries context-window and safety refusals too.
     "invalid_argument": C.INVALID_REQUEST,
+    "badrequest": C.INVALID_REQUEST,  # Volcengine Ark's type
     "api_error": C.SERVER_ERROR,
 }
 
@@ -201,24 +219,28 @@ _WORDS: tuple[tuple[C, tuple[str, ...]], ...] = (
         "insufficient_quota", "exceeded your current quota", "insufficient balance",
         "insufficient credits", "credit balance", "out of credits", "billing details",
         "spend limit", "spending limit", "used all available credits", "payment required",
+        "balance is insufficient", "paid balance", "overdue balance", "add credits",
+        "余额不足", "欠费", "请充值",
     )),
     (C.CONTEXT_LENGTH_EXCEEDED, (
         "context length", "context_length", "context window", "maximum context",
         "prompt is too long", "too many tokens", "input is too long", "reduce the length",
-        "input token count", "range of input length",
+        "input token count", "range of input length", "maximum context", "超长",
     )),
     (C.CONTENT_FILTERED, (
         "content filter", "content_filter", "content management policy", "content policy",
         "safety system", "responsible ai", "flagged", "moderation", "content exists risk",
-        "sensitive content", "inappropriate content",
+        "sensitive content", "inappropriate content", "content policies", "敏感内容",
     )),
+    (C.OVERLOADED, ("overloaded", "over capacity", "no capacity", "访问量过大")),
     (C.RATE_LIMITED, (
         "rate limit", "rate_limit", "too many requests", "tokens per min", "requests per min",
+        "并发数过高", "频率过高", "流量限制",
     )),
-    (C.OVERLOADED, ("overloaded", "over capacity", "no capacity")),
     (C.TIMEOUT, ("timed out", "timeout", "deadline exceeded")),
-    (C.AUTH_ERROR, ("invalid api key", "incorrect api key", "api key", "unauthorized")),
-    (C.NOT_FOUND, ("does not exist", "not found")),
+    (C.AUTH_ERROR, ("invalid api key", "incorrect api key", "api key", "unauthorized",
+                    "not authorized", "authentication failed", "authentication fails")),
+    (C.NOT_FOUND, ("does not exist", "not found", "不存在")),
     (C.PERMISSION_DENIED, ("permission", "forbidden", "not supported in your region")),
 )
 
@@ -228,14 +250,20 @@ _REFINABLE: dict[C, frozenset[C]] = {
     # "credit balance is too low"), the context window, a content refusal, capacity
     C.INVALID_REQUEST: frozenset({C.QUOTA_EXHAUSTED, C.CONTEXT_LENGTH_EXCEEDED,
                                   C.CONTENT_FILTERED, C.OVERLOADED}),
-    C.RATE_LIMITED: frozenset({C.QUOTA_EXHAUSTED}),
+    # a 429 that says credit (Zhipu's 1113) or overload (Zhipu's 1312, Moonshot)
+    C.RATE_LIMITED: frozenset({C.QUOTA_EXHAUSTED, C.OVERLOADED}),
     C.SERVER_ERROR: frozenset({C.OVERLOADED}),
-    C.PERMISSION_DENIED: frozenset({C.CONTENT_FILTERED}),
+    # a 403 that says credit (SiliconFlow, aihubmix), context (Together) or content
+    C.PERMISSION_DENIED: frozenset({C.QUOTA_EXHAUSTED, C.CONTEXT_LENGTH_EXCEEDED,
+                                    C.CONTENT_FILTERED}),
+    C.AUTH_ERROR: frozenset({C.QUOTA_EXHAUSTED}),  # a 401 "Insufficient balance"
+    C.NOT_FOUND: frozenset({C.QUOTA_EXHAUSTED}),
 }
 
 # Which token answers a message may refine: the generic ones.
 _TOKEN_REFINABLE: dict[C, frozenset[C]] = {
     C.SERVER_ERROR: frozenset({C.OVERLOADED}),
+    C.RATE_LIMITED: frozenset({C.OVERLOADED}),
     C.INVALID_REQUEST: _REFINABLE[C.INVALID_REQUEST],
 }
 
