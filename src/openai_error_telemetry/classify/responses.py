@@ -38,6 +38,8 @@ def stream_event_facts(event: object) -> Optional[tuple[Optional[JobFacts], Erro
         return (facts, EMPTY) if facts is not None and facts.without_result else None
     error = field(event, "error")
     if error:
+        if isinstance(error, str):  # Ollama's {"error": "<sentence>"}
+            return None, fields_from_body({"error": error})
         return None, fields_from_object(error)
     if kind == "error":
         return None, fields_from_object(event)

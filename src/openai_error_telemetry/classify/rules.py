@@ -174,6 +174,7 @@ TOKEN_CODES: dict[str, C] = {
     "outputimageriskdetection": C.CONTENT_FILTERED,
     "sensitivecontentdetected": C.CONTENT_FILTERED,
     "modelnotopen": C.NOT_FOUND,
+    "model_capacity_exhausted": C.OVERLOADED,  # Google ErrorInfo.reason, even on a 429
     # Moonshot (Kimi) types
     "engine_overloaded_error": C.OVERLOADED,
     "exceeded_current_quota_error": C.QUOTA_EXHAUSTED,
@@ -232,7 +233,8 @@ _WORDS: tuple[tuple[C, tuple[str, ...]], ...] = (
         "safety system", "responsible ai", "flagged", "moderation", "content exists risk",
         "sensitive content", "inappropriate content", "content policies", "敏感内容",
     )),
-    (C.OVERLOADED, ("overloaded", "over capacity", "no capacity", "访问量过大")),
+    (C.OVERLOADED, ("overloaded", "over capacity", "no capacity", "capacity exceeded",
+                    "at capacity", "访问量过大")),
     (C.RATE_LIMITED, (
         "rate limit", "rate_limit", "too many requests", "tokens per min", "requests per min",
         "并发数过高", "频率过高", "流量限制",
