@@ -134,3 +134,24 @@ def test_the_docs_table_is_the_contract() -> None:
     assert markdown_table() in doc
     for info in CODE_INFO.values():
         assert f"| `{info.code.value}` | {info.family.value} |" in doc
+
+
+def test_one_name_per_concept_on_spans_metrics_and_logs() -> None:
+    from openai_error_telemetry.telemetry import semconv
+    from openai_error_telemetry.telemetry.attributes import error_attributes, with_error
+    from openai_error_telemetry.telemetry.logs import failure_fields
+
+    failure = Classification(ErrorCode.RATE_LIMITED, True, 429, rate_limit_kind="tokens")
+    span = error_attributes(failure)
+    metric = with_error({}, failure)
+    log = failure_fields(failure, None, operation="chat", model="m")
+    for where in (span, metric, log):
+        assert where[semconv.ERROR_TYPE] == "rate_limited"
+    for where in (span, log):
+        assert where[semconv.OPENAI_RATELIMIT_KIND] == "tokens"
+    # the rate-limit gauges label the kind with the same name (their attribute constant)
+    assert semconv.METRIC_RATELIMIT_REMAINING.startswith("openai.ratelimit.")
+    assert semconv.OPENAI_RATELIMIT_KIND == "openai.ratelimit.kind"
+    # the deprecated spellings are still there, for one minor release
+    assert span[semconv.OPENAI_RATE_LIMIT_KIND_DEPRECATED] == "tokens"
+    assert log["error_code"] == "rate_limited"

@@ -75,7 +75,7 @@ class ClassifiedError(Exception):
 
     classification: Classification
     failure: object
-    error_code: ClassVar[ErrorCode]
+    contract_code: ClassVar[ErrorCode]
 
     def __init__(
         self, message: str, *, classification: Classification, failure: object = None
@@ -108,73 +108,73 @@ class ClassifiedError(Exception):
 class RateLimitedError(ClassifiedError, openai.RateLimitError):
     """``rate_limited``: slow down and retry."""
 
-    error_code = ErrorCode.RATE_LIMITED
+    contract_code = ErrorCode.RATE_LIMITED
 
 
 class QuotaExhaustedError(ClassifiedError, openai.RateLimitError):
     """``quota_exhausted``: out of credit or over a spend limit; never retry."""
 
-    error_code = ErrorCode.QUOTA_EXHAUSTED
+    contract_code = ErrorCode.QUOTA_EXHAUSTED
 
 
 class OverloadedError(ClassifiedError, openai.InternalServerError):
     """``overloaded``: no capacity now; back off."""
 
-    error_code = ErrorCode.OVERLOADED
+    contract_code = ErrorCode.OVERLOADED
 
 
 class ServerError(ClassifiedError, openai.InternalServerError):
     """``server_error``: the provider failed."""
 
-    error_code = ErrorCode.SERVER_ERROR
+    contract_code = ErrorCode.SERVER_ERROR
 
 
 class TimedOutError(ClassifiedError, openai.APITimeoutError):
     """``timeout``: no answer in time."""
 
-    error_code = ErrorCode.TIMEOUT
+    contract_code = ErrorCode.TIMEOUT
 
 
 class ConnectionFailedError(ClassifiedError, openai.APIConnectionError):
     """``connection_error``: no connection."""
 
-    error_code = ErrorCode.CONNECTION_ERROR
+    contract_code = ErrorCode.CONNECTION_ERROR
 
 
 class StreamInterruptedError(ClassifiedError, openai.APIConnectionError):
     """``stream_interrupted``: the stream broke off."""
 
-    error_code = ErrorCode.STREAM_INTERRUPTED
+    contract_code = ErrorCode.STREAM_INTERRUPTED
 
 
 class AuthError(ClassifiedError, openai.AuthenticationError):
     """``auth_error``: bad credentials."""
 
-    error_code = ErrorCode.AUTH_ERROR
+    contract_code = ErrorCode.AUTH_ERROR
 
 
 class AccessDeniedError(ClassifiedError, openai.PermissionDeniedError):
     """``permission_denied``: not allowed."""
 
-    error_code = ErrorCode.PERMISSION_DENIED
+    contract_code = ErrorCode.PERMISSION_DENIED
 
 
 class ResourceNotFoundError(ClassifiedError, openai.NotFoundError):
     """``not_found``: no such model, deployment or response."""
 
-    error_code = ErrorCode.NOT_FOUND
+    contract_code = ErrorCode.NOT_FOUND
 
 
 class ContextLengthExceededError(ClassifiedError, openai.BadRequestError):
     """``context_length_exceeded``: the input does not fit."""
 
-    error_code = ErrorCode.CONTEXT_LENGTH_EXCEEDED
+    contract_code = ErrorCode.CONTEXT_LENGTH_EXCEEDED
 
 
 class InvalidRequestError(ClassifiedError, openai.BadRequestError):
     """``invalid_request``: the request is wrong."""
 
-    error_code = ErrorCode.INVALID_REQUEST
+    contract_code = ErrorCode.INVALID_REQUEST
 
 
 class ContentFilteredError(
@@ -182,43 +182,43 @@ class ContentFilteredError(
 ):
     """``content_filtered``: blocked by a filter or policy."""
 
-    error_code = ErrorCode.CONTENT_FILTERED
+    contract_code = ErrorCode.CONTENT_FILTERED
 
 
 class ResourceConflictError(ClassifiedError, openai.ConflictError):
     """``conflict``: the resource is busy."""
 
-    error_code = ErrorCode.CONFLICT
+    contract_code = ErrorCode.CONFLICT
 
 
 class ResponseCancelledError(ClassifiedError, openai.APIError):
     """``cancelled``: the response was cancelled."""
 
-    error_code = ErrorCode.CANCELLED
+    contract_code = ErrorCode.CANCELLED
 
 
 class OutputTruncatedError(ClassifiedError, openai.LengthFinishReasonError):
     """``output_truncated``: the output hit its limit."""
 
-    error_code = ErrorCode.OUTPUT_TRUNCATED
+    contract_code = ErrorCode.OUTPUT_TRUNCATED
 
 
 class ResponseValidationError(ClassifiedError, openai.APIResponseValidationError):
     """``response_validation``: the response could not be validated."""
 
-    error_code = ErrorCode.RESPONSE_VALIDATION
+    contract_code = ErrorCode.RESPONSE_VALIDATION
 
 
 class UnknownFailureError(ClassifiedError, openai.APIError):
     """``unknown``: failed, but nothing says why."""
 
-    error_code = ErrorCode.UNKNOWN
+    contract_code = ErrorCode.UNKNOWN
 
 
 # Each code's class, from the classes themselves; a test checks each against the
 # contract's openai-class column.
 _CLASSES: dict[ErrorCode, type[ClassifiedError]] = {
-    cls.error_code: cls for cls in ClassifiedError.__subclasses__()
+    cls.contract_code: cls for cls in ClassifiedError.__subclasses__()
 }
 
 

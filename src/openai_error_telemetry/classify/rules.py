@@ -251,7 +251,7 @@ _REFINABLE: dict[C, frozenset[C]] = {
     # a 400 (or a generic invalid_request_error) that says why: credit (Anthropic's
     # "credit balance is too low"), the context window, a content refusal, capacity
     C.INVALID_REQUEST: frozenset({C.QUOTA_EXHAUSTED, C.CONTEXT_LENGTH_EXCEEDED,
-                                  C.CONTENT_FILTERED, C.OVERLOADED}),
+                                  C.CONTENT_FILTERED, C.OVERLOADED, C.AUTH_ERROR}),
     # a 429 that says credit (Zhipu's 1113) or overload (Zhipu's 1312, Moonshot)
     C.RATE_LIMITED: frozenset({C.QUOTA_EXHAUSTED, C.OVERLOADED}),
     C.SERVER_ERROR: frozenset({C.OVERLOADED}),

@@ -27,7 +27,8 @@ def error_attributes(classification: Classification) -> Attributes:
         (semconv.OPENAI_ERROR_CODE, classification.provider_code),
         (semconv.OPENAI_ERROR_TYPE, classification.provider_type),
         (semconv.OPENAI_RETRY_AFTER, classification.retry_after),
-        (semconv.OPENAI_RATE_LIMIT_KIND, classification.rate_limit_kind),
+        (semconv.OPENAI_RATELIMIT_KIND, classification.rate_limit_kind),
+        (semconv.OPENAI_RATE_LIMIT_KIND_DEPRECATED, classification.rate_limit_kind),
         (semconv.OPENAI_REQUEST_ID, classification.request_id),
         (semconv.HTTP_RESPONSE_STATUS_CODE, classification.http_status),
     )

@@ -13,6 +13,7 @@ import structlog
 from opentelemetry.trace import Span, get_current_span
 
 from ..classification import Classification
+from . import semconv
 
 LOGGER_NAME = "openai_error_telemetry"
 
@@ -47,8 +48,13 @@ def failure_fields(
     will_retry: Optional[bool] = None,
 ) -> dict[str, Any]:
     """The fields every failure event carries; never a message, prompt or header value."""
+    code = classification.code.value
     fields: dict[str, Any] = {
-        "error_code": classification.code.value,
+        # the code and the rate-limit kind under the names spans and metrics use; the
+        # older keys stay beside them until the next minor release (telemetry.md)
+        semconv.ERROR_TYPE: code,
+        semconv.OPENAI_RATELIMIT_KIND: classification.rate_limit_kind,
+        "error_code": code,
         "retryable": classification.retryable,
         "http_status": classification.http_status,
         "provider_code": classification.provider_code,
