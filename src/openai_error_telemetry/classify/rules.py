@@ -174,7 +174,9 @@ TOKEN_CODES: dict[str, C] = {
     "outputimageriskdetection": C.CONTENT_FILTERED,
     "sensitivecontentdetected": C.CONTENT_FILTERED,
     "modelnotopen": C.NOT_FOUND,
-    "model_capacity_exhausted": C.OVERLOADED,  # Google ErrorInfo.reason, even on a 429
+    # Google's ErrorInfo.reason, even on a 429
+    "model_capacity_exhausted": C.OVERLOADED,
+    "billing_error": C.QUOTA_EXHAUSTED,  # Anthropic
     # Moonshot (Kimi) types
     "engine_overloaded_error": C.OVERLOADED,
     "exceeded_current_quota_error": C.QUOTA_EXHAUSTED,
