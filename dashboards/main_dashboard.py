@@ -173,9 +173,10 @@ def _by_code(o: _Ops) -> dash_builders.Row:
         dash_builders.Row("Failures by code")
         .with_panel(timeseries_panel(
             10, "Failures by code",
-            "Failed operations per second, stacked by code group: rate_limited, "
-            "quota_exhausted, overloaded, server_error, timeout, connection/stream drops, "
-            "client errors (fix the request) and the rest.",
+            "Failed operations per second, stacked: each rate, quota, server and timeout "
+            "code alone (rate_limited, quota_exhausted, overloaded, server_error, timeout), "
+            "then one series per family: auth, connection, client (fix the request), "
+            "content and other.",
             "reqps", groups, stacked=True, width=16,
         ))
         .with_panel(bargauge_panel(

@@ -195,7 +195,7 @@ def test_failures_by_code_show_each_staged_group(stack: Stack, variant: str) -> 
     staged_groups = {label for label, members in CODE_GROUPS if set(members) & STAGED_CODES}
     assert staged_groups == {
         "rate_limited", "quota_exhausted", "overloaded", "server_error", "timeout",
-        "connection / stream", "client errors",
+        "connection", "auth", "client",
     }
     for group in staged_groups:
         assert positive(results[group]), f"no {group} failures in 'Failures by code'"
