@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 _MAX_CAUSES = 6
+_RETRYABLE = {code: info.retryable for code, info in CODE_INFO.items()}
 _NO_HEADERS: _headers.HeaderMap = {}
 
 
@@ -50,7 +51,7 @@ def _build(
 ) -> Classification:
     """Assemble the answer; every derived field is computed here and only here."""
     http_status = status if status is not None and 100 <= status <= 599 else None
-    retryable = CODE_INFO[code].retryable
+    retryable = _RETRYABLE[code]
     if retryable is None:
         effective = status_code_of(http_status, fields)
         retryable = effective is not None and effective >= 500
@@ -90,11 +91,10 @@ def classify_http(
     try:
         fields = fields_from_body(body)
         header_map = _headers.normalize(headers)
-        code, why = decide(_status_int(status), fields)
-        return _build(
-            code, why, status=_status_int(status), fields=fields, header_map=header_map,
-            source=Source.HTTP,
-        )
+        wire = _status_int(status)
+        code, why = decide(wire, fields)
+        return _build(code, why, status=wire, fields=fields, header_map=header_map,
+                      source=Source.HTTP)
     except Exception:
         return _unknown(Source.HTTP)
 

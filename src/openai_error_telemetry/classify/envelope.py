@@ -152,7 +152,8 @@ def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
     if depth < _MAX_DEPTH and isinstance(inner, Mapping):
         return plain_fields(inner) or _from_mapping(inner, depth + 1)
     base = error.get("base_resp")
-    if isinstance(base, Mapping) and base.get("status_code") not in (0, None):
+    if base is not None and isinstance(base, Mapping) and base.get("status_code") not in (
+            0, None):
         # MiniMax: HTTP 200 with {"base_resp": {"status_code": 1002, "status_msg": ...}}
         return ErrorFields(code=_token(base.get("status_code")),
                            message=_message(base.get("status_msg")))
@@ -163,6 +164,8 @@ def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
     status_value = error.get("status")
     if status_value is None:
         status_value = error.get("statusCode") or error.get("StatusCode")
+    details = error.get("details")
+    errors = error.get("errors")
     innererror = error.get("innererror")
     inner_code = _token(innererror.get("code")) if isinstance(innererror, Mapping) else None
     message = (_message(error.get("message")) or _message(error.get("detail"))
@@ -174,19 +177,30 @@ def _from_mapping(error: Mapping[str, object], depth: int) -> ErrorFields:
         status_word=status_value.strip()[:_MAX_TOKEN] or None
         if isinstance(status_value, str) and not status_value.strip().isdigit()
         else None,
-        body_status=_status(raw_code) or _status(status_value),
+        body_status=_status(raw_code) or (
+            _status(status_value) if status_value is not None else None),
         inner_code=inner_code,
-        retry_delay=_retry_delay(error.get("details")),
-        reason=_reason(error.get("details")) or _reason(error.get("errors")),
+        retry_delay=_retry_delay(details) if details is not None else None,
+        reason=(_reason(details) if details is not None else None) or (
+            _reason(errors) if errors is not None else None),
     )
     upstream = _stringified(error.get("message"), depth)
-    if upstream is None and depth < _MAX_DEPTH:
+    if upstream is None and depth < _MAX_DEPTH and not _KNOWN_KEYS.issuperset(error):
+        # keys no provider's own envelope has: perhaps a gateway's, around the provider's
         upstream = _wrapped(error, depth)
         metadata = error.get("metadata")
-        if upstream is None and isinstance(metadata, Mapping):
+        if upstream is None and metadata is not None and isinstance(metadata, Mapping):
             # OpenRouter and gateways like it: the provider's own body, as text
             upstream = _stringified(metadata.get("raw"), depth)
     return _under(outer, upstream)
+
+
+# The keys of the envelopes read above; a mapping with only these holds no wrapped error.
+_KNOWN_KEYS = frozenset({
+    "error", "message", "type", "param", "code", "status", "statusCode", "innererror",
+    "details", "errors", "detail", "msg", "object", "request_id", "id", "sequence_number",
+    "line",
+})
 
 
 def _wrapped(error: Mapping[str, object], depth: int) -> Optional[ErrorFields]:
@@ -195,8 +209,8 @@ def _wrapped(error: Mapping[str, object], depth: int) -> Optional[ErrorFields]:
     for count, (key, value) in enumerate(error.items()):
         if count >= 16:
             return None
-        if (isinstance(value, Mapping) and isinstance(key, str) and key != "innererror"
-                and key.lower().endswith("error")):
+        if (isinstance(key, str) and key.lower().endswith("error") and key != "innererror"
+                and isinstance(value, Mapping)):
             found = _from_mapping(value, depth + 1)
             return found if found != EMPTY else None
     return None

@@ -264,7 +264,15 @@ _REFINABLE: dict[C, frozenset[C]] = {
     C.NOT_FOUND: frozenset({C.QUOTA_EXHAUSTED}),
 }
 
-# Which token answers a message may refine: the generic ones.
+# Tokens that name a family rather than a cause: a message may say more. (A specific
+# code such as rate_limit_exceeded is never second-guessed, and costs no word scan.)
+_GENERIC_TOKENS = frozenset({
+    "server_error", "internal_error", "internal_server_error", "rate_limit_error",
+    "ratelimitexceeded", "invalidparameter",
+})
+
+
+# Which token answers a message may refine, for the generic tokens.
 _TOKEN_REFINABLE: dict[C, frozenset[C]] = {
     C.SERVER_ERROR: frozenset({C.OVERLOADED}),
     C.RATE_LIMITED: frozenset({C.OVERLOADED}),
@@ -282,8 +290,11 @@ def _token_code(token: Optional[str]) -> Optional[C]:
         return None
     key = token.lower()
     hit = TOKEN_CODES.get(key)
-    if hit is not None:
-        return hit
+    return hit if hit is not None else _family_code(key)
+
+
+def _family_code(key: str) -> Optional[C]:
+    """A lower-cased token no table names exactly: its dotted parts, suffix or prefix."""
     if "." in key:
         # Alibaba-style dotted codes: the most specific part first, then the family
         # ("InternalError.Algo.InvalidParameter" is a bad parameter, "Throttling.RateQuota"
@@ -310,12 +321,35 @@ def names_a_failure(token: object) -> bool:
     return key.endswith("_error") or _token_code(key) is not None
 
 
+Phrases = tuple[tuple[str, C], ...]
+
+
+def _phrases(allowed: Optional[frozenset[C]]) -> Phrases:
+    """The word table as flat (phrase, code) pairs, in order, for the codes allowed."""
+    return tuple((phrase, code) for code, words in _WORDS
+                 if allowed is None or code in allowed for phrase in words)
+
+
+_ALL_PHRASES = _phrases(None)
+# One flat table per set a rule may refine into, built once (the sets are the constants
+# of the tables above, so this stays small).
+_PHRASES: dict[frozenset[C], Phrases] = {
+    allowed: _phrases(allowed)
+    for allowed in (*_REFINABLE.values(), *_TOKEN_REFINABLE.values(), frozenset())
+}
+
+
 def _words(message: Optional[str], allowed: Optional[frozenset[C]] = None) -> Optional[C]:
     if not message:
         return None
+    if allowed is None:
+        table = _ALL_PHRASES
+    else:
+        found = _PHRASES.get(allowed)
+        table = found if found is not None else _phrases(allowed)
     text = message.lower()
-    for code, words in _WORDS:
-        if (allowed is None or code in allowed) and any(word in text for word in words):
+    for phrase, code in table:
+        if phrase in text:
             return code
     return None
 
@@ -346,16 +380,24 @@ def decide(status: Optional[int], fields: ErrorFields) -> tuple[C, Why]:
     """The code for an HTTP status (or None) and the error fields found with it, and why."""
     tokens = (fields.code, fields.type, fields.inner_code, fields.reason, fields.status_word)
     for index, token in enumerate(tokens):
-        hit = _token_code(token)
-        if hit is not None:
-            refinable = _TOKEN_REFINABLE.get(hit)
-            if refinable is not None:
-                # type server_error, "is overloaded"; invalid_parameter_error, "Range of
-                # input length": the message is more specific than a generic token
-                refined = _words(fields.message, refinable)
-                if refined is not None:
-                    return refined, _REFINED_TOKEN
-            return hit, _BY_TOKEN[index]
+        if not token:
+            continue
+        key = token.lower()
+        hit = TOKEN_CODES.get(key)
+        if hit is None:
+            hit = _family_code(key)
+            if hit is None:
+                continue
+        elif key not in _GENERIC_TOKENS:
+            return hit, _BY_TOKEN[index]  # a specific code: never second-guessed
+        refinable = _TOKEN_REFINABLE.get(hit)
+        if refinable is not None:
+            # type server_error, "is overloaded"; invalid_parameter_error, "Range of input
+            # length": the message is more specific than a generic token
+            refined = _words(fields.message, refinable)
+            if refined is not None:
+                return refined, _REFINED_TOKEN
+        return hit, _BY_TOKEN[index]
     effective = status_code_of(status, fields)
     if effective is not None:
         on_wire = effective == status
