@@ -236,6 +236,7 @@ def _all_requests_failed(batch: object) -> bool:
 
 
 def _error_fields(surface: Surface, obj: object, outcome: Outcome) -> ErrorFields:
+    worded: Optional[ErrorFields] = None  # an error with a message and no code
     for name in surface.error_fields:
         error = field(obj, name)
         if name == "errors":  # a Batch: {"object": "list", "data": [{code, message, line}]}
@@ -245,6 +246,8 @@ def _error_fields(surface: Surface, obj: object, outcome: Outcome) -> ErrorField
             fields = fields_from_object(error)
             if fields.code is not None or fields.type is not None:
                 return fields
+            if worded is None and fields.message is not None:
+                worded = fields
     if outcome is Outcome.INCOMPLETE:
         reason = field(field(obj, "incomplete_details"), "reason")
         return ErrorFields(code=_text(reason))
@@ -252,6 +255,8 @@ def _error_fields(surface: Surface, obj: object, outcome: Outcome) -> ErrorField
         return ErrorFields(code="cancelled")
     if outcome is Outcome.EXPIRED:
         return ErrorFields(code="batch_expired" if surface.name == "batch" else "job_expired")
+    if worded is not None:
+        return worded  # the words may still say what failed
     if outcome is Outcome.FAILED and surface.name == "batch" and _all_requests_failed(obj):
         return ErrorFields(code="all_requests_failed")
     return EMPTY

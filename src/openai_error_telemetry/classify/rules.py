@@ -177,6 +177,7 @@ TOKEN_CODES: dict[str, C] = {
     # Google's ErrorInfo.reason, even on a 429
     "model_capacity_exhausted": C.OVERLOADED,
     "billing_error": C.QUOTA_EXHAUSTED,  # Anthropic
+    "usage_limit_reached": C.QUOTA_EXHAUSTED,  # ChatGPT-plan Codex: resets in hours
     # Moonshot (Kimi) types
     "engine_overloaded_error": C.OVERLOADED,
     "exceeded_current_quota_error": C.QUOTA_EXHAUSTED,
@@ -208,6 +209,8 @@ _SUFFIXES = (
     ("_policy_violation", C.CONTENT_FILTERED),
     ("_overloaded", C.OVERLOADED),
     ("_rate_limit_exceeded", C.RATE_LIMITED),
+    # Volcengine Ark: {Input,Output}{Text,Image,Video,Audio}SensitiveContentDetected
+    ("sensitivecontentdetected", C.CONTENT_FILTERED),
 )
 _PREFIXES = (("invalid_", C.INVALID_REQUEST), ("image_", C.INVALID_REQUEST))
 
@@ -233,7 +236,8 @@ _WORDS: tuple[tuple[C, tuple[str, ...]], ...] = (
     (C.CONTENT_FILTERED, (
         "content filter", "content_filter", "content management policy", "content policy",
         "safety system", "responsible ai", "flagged", "moderation", "content exists risk",
-        "sensitive content", "inappropriate content", "content policies", "敏感内容",
+        "sensitive content", "may contain sensitive information", "inappropriate content",
+        "content policies", "敏感内容",
     )),
     (C.OVERLOADED, ("overloaded", "over capacity", "no capacity", "capacity exceeded",
                     "at capacity", "访问量过大")),
