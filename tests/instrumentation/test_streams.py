@@ -200,3 +200,57 @@ def test_uninstrumenting_mid_stream_leaves_the_stream_working(telemetry):
     assert [c.choices[0].delta.content for c in [first, *rest]] == ["a", "b", "c"]
     (op,) = telemetry.spans("operation")
     assert op.attributes["openai.stream.outcome"] == "completed"
+
+
+def test_a_streams_response_keeps_its_type_and_identity(telemetry):
+    handler, _ = sequence(sse_response(responses_events(COMPLETED), done=False))
+    stream = client(handler).responses.create(model="gpt-4o", input="x", stream=True)
+    assert type(stream.response) is http.Response
+    assert stream.response is stream.__wrapped__.response
+    assert [e.type for e in stream][-1] == "response.completed"
+    (op,) = telemetry.spans("operation")
+    # the SDK's generator closes the response as it ends: that is completion, not a close
+    assert op.attributes["openai.stream.outcome"] == "completed"
+
+
+async def test_an_async_streams_response_keeps_its_type(telemetry):
+    handler, _ = sequence(sse_response([chunk("a"), chunk("b")]))
+    stream = await async_client(handler).chat.completions.create(model="m", messages=[],
+                                                                 stream=True)
+    assert type(stream.response) is http.Response
+    assert [c.choices[0].delta.content async for c in stream] == ["a", "b"]
+    (op,) = telemetry.spans("operation")
+    assert op.attributes["openai.stream.outcome"] == "completed"
+
+
+def test_closing_the_response_alone_ends_the_span_as_closed(telemetry):
+    # what the SDK's stream helpers do: close the stream's response, not the stream
+    handler, _ = sequence(sse_response([chunk("a"), chunk("b")]))
+    stream = client(handler).chat.completions.create(model="m", messages=[], stream=True)
+    next(iter(stream))
+    assert telemetry.spans("operation") == []
+    stream.response.close()
+    (op,) = telemetry.spans("operation")
+    assert op.attributes["openai.stream.outcome"] == "closed"
+
+
+async def test_async_helper_closing_early_ends_the_span_as_closed(telemetry):
+    handler, _ = sequence(sse_response(responses_events(COMPLETED), done=False))
+    async with async_client(handler).responses.stream(model="gpt-4o", input="x") as stream:
+        assert type(stream._response) is http.Response
+    (op,) = telemetry.spans("operation")
+    assert op.attributes["openai.stream.outcome"] == "closed"
+
+
+def test_nothing_of_ours_keeps_a_finished_streams_response_alive(telemetry):
+    import weakref
+
+    def handler(request: Any) -> Any:  # a new response each time, held by nobody else
+        return sse_response([chunk("a")])
+
+    stream = client(handler).chat.completions.create(model="m", messages=[], stream=True)
+    list(stream)
+    response = weakref.ref(stream.response)
+    del stream
+    gc.collect()
+    assert response() is None

@@ -4,12 +4,17 @@ A stream ends in one of four ways and each ends the span once: exhausted (OK, or
 failed if an ``error`` / ``response.failed`` event came or a Responses stream stopped
 without a terminal event), raised (failed, transport drops are ``stream_interrupted``),
 closed early, or abandoned and garbage collected (OK, with the outcome recorded).
-The proxies behave like the SDK's ``Stream`` / ``AsyncStream`` in every other respect.
+The proxies behave like the SDK's ``Stream`` / ``AsyncStream`` in every other respect,
+and ``stream.response`` stays the SDK's own response object, of its own type.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
+import sys
+import weakref
 from typing import Any, Optional
 
 import wrapt
@@ -28,7 +33,7 @@ _TERMINAL_EVENTS = frozenset(
 class StreamWatcher:
     """What the proxies report to; shared by the sync and async versions."""
 
-    __slots__ = ("done", "op", "responses_events", "seen_first", "terminal")
+    __slots__ = ("done", "op", "reading", "responses_events", "seen_first", "terminal")
 
     def __init__(self, op: Operation) -> None:
         self.op = op
@@ -36,6 +41,7 @@ class StreamWatcher:
         self.responses_events = False
         self.terminal = False
         self.done = False
+        self.reading = False  # inside the SDK's __next__: its own closes end nothing
 
     def item(self, item: Any) -> None:
         op = self.op
@@ -122,31 +128,67 @@ def _abandoned(proxy: Any) -> None:
             end_quietly(watcher.op)
 
 
-class ClosingResponse(wrapt.ObjectProxy):  # type: ignore[type-arg]
-    """The stream's HTTP response. The SDK's stream helpers (``chat.completions.stream()``,
-    ``responses.stream()``) close a stream by closing its ``response`` directly, so
-    closing it must end the span too."""
+@functools.lru_cache(maxsize=8)
+def _own_closers(response_type: Any, name: str) -> frozenset[str]:
+    """Files whose closes are a stream ending, not a user's close: the SDK's streaming
+    module (openai 3.x closes the response in its generators' ``finally``, at the end of
+    a read and when an abandoned stream is collected) and the response class's own
+    module (httpx closes a response when its body is read to the end)."""
+    files = set()
+    with contextlib.suppress(Exception):
+        from openai import _streaming
 
-    def __init__(self, wrapped: Any, watcher: StreamWatcher) -> None:
-        super().__init__(wrapped)
-        self._self_watcher = watcher
-
-    def close(self) -> None:
-        try:
-            self.__wrapped__.close()
-        finally:
-            _closed(self._self_watcher)
-
-    async def aclose(self) -> None:
-        try:
-            await self.__wrapped__.aclose()
-        finally:
-            _closed(self._self_watcher)
+        files.add(_streaming.__file__)
+    with contextlib.suppress(Exception):
+        files.add(getattr(response_type, name).__code__.co_filename)
+    return frozenset(files)
 
 
-def _closing_response(stream: Any, watcher: StreamWatcher) -> Any:
-    response = getattr(stream, "response", None)
-    return None if response is None else ClosingResponse(response, watcher)
+def _watch_close(stream: Any, watcher: StreamWatcher, name: str) -> None:
+    """Know when the stream's HTTP response is closed, without replacing it.
+
+    The SDK's stream helpers (``chat.completions.stream()``, ``responses.stream()``)
+    close a stream by closing its ``response`` directly, so that close must end the span
+    too. The response the user sees stays the SDK's own object, of its own type: only
+    its ``close`` (``aclose`` for async) is shadowed on the instance. A close made while
+    we are reading, or by the SDK's or httpx's own code, is the stream ending, which the
+    read (or abandonment) reports. The hook holds the response weakly: no cycle.
+    """
+    response: Any = getattr(stream, "response", None)
+    original = getattr(response, name, None) if response is not None else None
+    if original is None:
+        return
+    own = _own_closers(response.__class__, name)
+    target: Any = weakref.WeakMethod(original) if inspect.ismethod(original) else (
+        lambda: original
+    )
+
+    def closed() -> None:
+        if not watcher.reading and sys._getframe(2).f_code.co_filename not in own:
+            _closed(watcher)
+
+    if name == "aclose":
+        async def aclose(*args: Any, **kwargs: Any) -> Any:
+            call = target()
+            try:
+                return None if call is None else await call(*args, **kwargs)
+            finally:
+                closed()
+
+        hook: Any = aclose
+    else:
+        def close(*args: Any, **kwargs: Any) -> Any:
+            call = target()
+            try:
+                return None if call is None else call(*args, **kwargs)
+            finally:
+                closed()
+
+        hook = close
+    try:
+        setattr(response, name, hook)
+    except Exception as error:  # a response that takes no attributes: closes go unseen
+        report("stream.watch_close", error)
 
 
 class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
@@ -155,17 +197,14 @@ class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
     def __init__(self, wrapped: Any, watcher: StreamWatcher) -> None:
         super().__init__(wrapped)
         self._self_watcher = watcher
-        self._self_response = _closing_response(wrapped, watcher)
-
-    @property
-    def response(self) -> Any:
-        return self._self_response
+        _watch_close(wrapped, watcher, "close")
 
     def __iter__(self) -> TracedStream:
         return self
 
     def __next__(self) -> Any:
         watcher = self._self_watcher
+        watcher.reading = True
         try:
             item = self.__wrapped__.__next__()
         except StopIteration:
@@ -174,6 +213,8 @@ class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
         except BaseException as error:
             _finished("stream.raised", watcher, watcher.raised, error)
             raise
+        finally:
+            watcher.reading = False
         _guarded("stream.item", watcher.item, item)
         return item
 
@@ -204,17 +245,14 @@ class TracedAsyncStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
     def __init__(self, wrapped: Any, watcher: StreamWatcher) -> None:
         super().__init__(wrapped)
         self._self_watcher = watcher
-        self._self_response = _closing_response(wrapped, watcher)
-
-    @property
-    def response(self) -> Any:
-        return self._self_response
+        _watch_close(wrapped, watcher, "aclose")
 
     def __aiter__(self) -> TracedAsyncStream:
         return self
 
     async def __anext__(self) -> Any:
         watcher = self._self_watcher
+        watcher.reading = True
         try:
             item = await self.__wrapped__.__anext__()
         except StopAsyncIteration:
@@ -223,6 +261,8 @@ class TracedAsyncStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
         except BaseException as error:
             _finished("stream.raised", watcher, watcher.raised, error)
             raise
+        finally:
+            watcher.reading = False
         _guarded("stream.item", watcher.item, item)
         return item
 
