@@ -23,7 +23,7 @@ from openai_error_telemetry.codes import Family, codes_of
 
 from . import naming
 from .config import JOB_ENDS_NOT_FAILED, Config
-from .naming import ERROR_TYPE, MODEL, OPERATION, Names
+from .naming import ERROR_TYPE, MODEL, OPERATION, PROVIDER, Names
 from .panels import (
     PROMETHEUS,
     Query,
@@ -37,6 +37,7 @@ from .promql import codes, selector
 RATE = "$__rate_interval"
 JOB = 'job=~"$job"'
 MODEL_M = f'{MODEL}=~"$model"'
+PROVIDER_M = f'{PROVIDER}=~"$provider"'
 OPERATION_M = f'{OPERATION}=~"$operation"'
 FAILED = f'{ERROR_TYPE}!=""'
 CODE_M = f'{ERROR_TYPE}=~"$error_type"'
@@ -63,7 +64,7 @@ class _Ops:
         self.extra = config.selector
 
     def m(self, metric: str, *matchers: str, operation: bool = True) -> str:
-        common = [JOB, self.extra, MODEL_M] + ([OPERATION_M] if operation else [])
+        common = [JOB, self.extra, PROVIDER_M, MODEL_M] + ([OPERATION_M] if operation else [])
         return selector(metric, *common, *matchers)
 
     def ops(self, *matchers: str) -> str:
@@ -93,7 +94,10 @@ def _variables(n: Names, config: Config) -> list[dash_builders.QueryVariable]:
 
     return [
         var("job", "job", f"label_values({count}{{job!=\"\"{extra}}}, job)", ".+"),
-        var("model", "model", f'label_values({count}{{{JOB}{extra}}}, {MODEL})', ".*"),
+        var("provider", "provider",
+            f"label_values({count}{{{JOB}{extra}}}, {PROVIDER})", ".*"),
+        var("model", "model",
+            f'label_values({count}{{{JOB}, {PROVIDER_M}{extra}}}, {MODEL})', ".*"),
         var("operation", "operation", f"label_values({count}{{{JOB}{extra}}}, {OPERATION})", ".*"),
         var(
             "error_type",

@@ -15,6 +15,7 @@ VARIANTS = ("classic", "nosuffix")
 # Label names (OpenTelemetry attribute names with dots turned into underscores).
 ERROR_TYPE = "error_type"
 MODEL = "gen_ai_request_model"
+PROVIDER = "gen_ai_provider_name"
 OPERATION = "gen_ai_operation_name"
 TOKEN_TYPE = "gen_ai_token_type"
 STATUS_CODE = "http_response_status_code"

@@ -125,9 +125,11 @@ def dashboard(variant: str) -> dict[str, Any]:
     return data
 
 
-def concrete(expr: str, variant: str) -> str:
-    """The query as Grafana sends it with job selected and every other variable at All."""
+def concrete(expr: str, variant: str, provider: str = ".*") -> str:
+    """The query as Grafana sends it with job selected and every other variable at All
+    (or the provider given)."""
     expr = expr.replace("$__rate_interval", RATE_INTERVAL).replace("$job", JOBS[variant])
+    expr = re.sub(r"\$\{?provider\}?", provider, expr)
     return re.sub(r"\$\{?(model|operation|error_type)\}?", ".*", expr)
 
 
@@ -183,10 +185,21 @@ def test_variables_list_the_staged_values(stack: Stack, variant: str) -> None:
             f"label/{match.group(2)}/values", **{"match[]": concrete(match.group(1), variant)}
         ))
         expected = {
-            "job": {JOBS[variant]}, "model": {MODEL}, "operation": {"chat", "retrieve"},
+            "job": {JOBS[variant]}, "provider": {"openai"}, "model": {MODEL},
+            "operation": {"chat", "retrieve"},
             "error_type": STAGED_CODES,
         }[variable["name"]]
         assert expected <= values, variable["name"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_provider_variable_filters_every_panel(stack: Stack, variant: str) -> None:
+    # the fault server is a host of one's own: its calls are gen_ai.provider.name=openai
+    for target in panel(variant, 10)["targets"] + panel(variant, 20)["targets"]:
+        assert '$provider' in target["expr"]
+    (request_rate,) = panel(variant, 1)["targets"][:1]
+    assert positive(stack.prometheus.query(concrete(request_rate["expr"], variant, "openai")))
+    assert not positive(stack.prometheus.query(concrete(request_rate["expr"], variant, "groq")))
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

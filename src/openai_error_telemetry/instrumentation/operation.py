@@ -44,6 +44,7 @@ from ..telemetry.attributes import Attributes
 from ..telemetry.recorder import JobEnd
 from .jobs import job_key
 from .naming import describe
+from .providers import provider_of
 from .runtime import Runtime
 
 _NEVER_WINS = guard_stops()  # the contract's retry-guard column
@@ -165,11 +166,8 @@ class Operation:
         self.name = self.description.name
         self.model = _request_model(options)
         host, port = _server(client)
-        provider = (
-            semconv.PROVIDER_AZURE
-            if rt.layout.azure_types and isinstance(client, rt.layout.azure_types)
-            else semconv.PROVIDER_OPENAI
-        )
+        layout = rt.layout
+        provider = provider_of(client, host, layout.azure_types, layout.bedrock_types)
         attrs: Attributes = {
             semconv.GEN_AI_OPERATION_NAME: self.name,
             semconv.GEN_AI_PROVIDER_NAME: provider,
@@ -225,7 +223,9 @@ class Operation:
         view = normalize(headers)  # read once for the gauges and the classifier
         numbers = rate_limit_numbers(view)
         if numbers:
-            self.rec.rate_limits(str(self.attrs[semconv.SERVER_ADDRESS]), self.model, numbers)
+            attrs = self.attrs
+            self.rec.rate_limits(str(attrs[semconv.SERVER_ADDRESS]), self.model, numbers,
+                                 str(attrs[semconv.GEN_AI_PROVIDER_NAME]))
         if status >= 400:
             attempt.classification = classify_http(status, view, body)
         else:

@@ -32,6 +32,7 @@ class SdkLayout:
     async_stream_type: type
     model_type: type
     azure_types: tuple[type, ...]
+    bedrock_types: tuple[type, ...] = ()  # openai 3.x: BedrockOpenAI, AsyncBedrockOpenAI
     webhook_types: tuple[type, ...] = ()  # Webhooks, AsyncWebhooks: unwrap() is local
 
 
@@ -47,6 +48,15 @@ def _azure_types() -> tuple[type, ...]:
         return ()
     found = getattr(azure, "BaseAzureClient", None)
     return (found,) if isinstance(found, type) else ()
+
+
+def _bedrock_types() -> tuple[type, ...]:
+    try:
+        bedrock = importlib.import_module("openai.lib.bedrock")
+    except Exception:  # older SDKs have no Bedrock client
+        return ()
+    found = (getattr(bedrock, "BedrockOpenAI", None), getattr(bedrock, "AsyncBedrockOpenAI", None))
+    return tuple(cls for cls in found if isinstance(cls, type))
 
 
 def _webhook_types() -> tuple[type, ...]:
@@ -94,5 +104,6 @@ def detect() -> SdkLayout:
         async_stream_type=streaming.AsyncStream,
         model_type=openai.BaseModel,
         azure_types=_azure_types(),
+        bedrock_types=_bedrock_types(),
         webhook_types=_webhook_types(),
     )

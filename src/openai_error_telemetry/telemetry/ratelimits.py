@@ -21,7 +21,7 @@ from .attributes import Attributes
 
 MAX_SERIES = 256  # (kind, server, model) triples kept; the oldest is forgotten first
 
-_Series = tuple[str, str, Optional[str]]  # kind, server address, request model
+_Series = tuple[str, str, Optional[str], Optional[str]]  # kind, server, model, provider
 
 
 class RateLimitState:
@@ -35,10 +35,10 @@ class RateLimitState:
         self.attributes: dict[_Series, Attributes] = {}
 
     def update(self, server: str, model: Optional[str],
-               numbers: Mapping[tuple[str, str], float]) -> None:
+               numbers: Mapping[tuple[str, str], float], provider: Optional[str] = None) -> None:
         """Store what one answer's headers said (``{(kind, field): value}``)."""
         for (kind, field), value in numbers.items():
-            series = (kind, server, model)
+            series = (kind, server, model, provider)
             if series not in self.attributes:
                 self._add(series)
             (self.remaining if field == "remaining" else self.limit)[series] = value
@@ -48,13 +48,15 @@ class RateLimitState:
             oldest = next(iter(self.attributes))
             for table in (self.attributes, self.remaining, self.limit):
                 table.pop(oldest, None)
-        kind, server, model = series
+        kind, server, model, provider = series
         attributes: Attributes = {
             semconv.OPENAI_RATELIMIT_KIND: kind,
             semconv.SERVER_ADDRESS: server,
         }
         if model is not None:
             attributes[semconv.GEN_AI_REQUEST_MODEL] = model
+        if provider is not None:
+            attributes[semconv.GEN_AI_PROVIDER_NAME] = provider
         self.attributes[series] = attributes
 
     def _observe(self, values: dict[_Series, float]) -> Iterable[Observation]:

@@ -150,9 +150,9 @@ class Recorder:
         self.instruments.attempts.add(1, attributes)
 
     def rate_limits(self, server: str, model: Optional[str],
-                    numbers: dict[tuple[str, str], float]) -> None:
+                    numbers: dict[tuple[str, str], float], provider: Optional[str] = None) -> None:
         """The latest ``x-ratelimit-*`` of an answer, for the observable gauges."""
-        self.instruments.ratelimits.update(server, model, numbers)
+        self.instruments.ratelimits.update(server, model, numbers, provider)
 
     # -- what the operation returned ---------------------------------------------------
 
