@@ -21,7 +21,20 @@ DEMO_ARGS ?=
 demo: venv
 	$(BIN)/openai-error-telemetry demo $(DEMO_ARGS)
 
-test: system-deps lint typecheck matrix
+test: system-deps lint typecheck matrix sdk-suite-quick
+
+# openai-python's own tests (from its PyPI source release), without us and with us on:
+# every test must end the same. The quick part (clients, streams, httpx2, stream helpers)
+# runs with `make test`; `make sdk-suite` runs all of it (about 13,000 tests, ~15 min).
+SDK_SUITE_QUICK := tests/test_httpx2.py tests/test_httpx2_base.py tests/test_streaming.py \
+  tests/test_client.py tests/test_legacy_response.py tests/test_response.py tests/lib/chat \
+  tests/lib/responses
+.PHONY: sdk-suite sdk-suite-quick
+sdk-suite-quick: venv
+	$(BIN)/python benchmarks/sdk_suite.py $(SDK_SUITE_QUICK)
+
+sdk-suite: venv
+	$(BIN)/python benchmarks/sdk_suite.py --json .cache/sdk-suite/result.json
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks dashboards
@@ -59,7 +72,7 @@ system-deps:
 	fi
 
 clean:
-	rm -rf $(VENV) .venv-openai* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-openai* .venv-sdk-suite .cache .pytest_cache .mypy_cache .ruff_cache
 
 # Regenerate the Grafana dashboards and Prometheus rules under dashboards/out/.
 .PHONY: dashboards
