@@ -61,7 +61,10 @@ def source_tree(version: str) -> Path:
     run(sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
         f"openai=={version}", "-d", str(CACHE))
     with tarfile.open(CACHE / f"openai-{version}.tar.gz") as archive:
-        archive.extractall(CACHE, filter="data")
+        try:
+            archive.extractall(CACHE, filter="data")
+        except TypeError:  # Python before 3.11.4 has no extraction filters
+            archive.extractall(CACHE)  # PyPI's own release of openai
     return tree
 
 
