@@ -6,6 +6,7 @@ import openai
 import pytest
 
 from openai_error_telemetry.instrumentation import providers
+from openai_error_telemetry.telemetry import semconv
 from tests.instrumentation.harness import chat_body, http, json_response, sequence
 
 # The well-known values of gen_ai.provider.name in the conventions we follow
@@ -63,7 +64,7 @@ def test_the_class_decides_before_the_host():
 def test_every_name_is_well_known_or_marked_ours():
     for row in providers.HOSTS:
         assert (row.provider in WELL_KNOWN) is not row.ours, row
-    assert providers.PROVIDER_BEDROCK in WELL_KNOWN
+    assert semconv.PROVIDER_BEDROCK in WELL_KNOWN
 
 
 def test_the_cache_is_bounded(monkeypatch):

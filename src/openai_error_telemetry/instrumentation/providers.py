@@ -50,7 +50,6 @@ HOSTS: tuple[Host, ...] = (
     Host("api.fireworks.ai", "fireworks_ai", ours=True),
     Host("api.cerebras.ai", "cerebras", ours=True),
 )
-PROVIDER_BEDROCK = "aws.bedrock"  # its hosts: bedrock-runtime.<region>.amazonaws.com, ...
 
 _EXACT = {row.host: row.provider for row in HOSTS if not row.host.startswith((".", "-"))}
 _SUFFIXES = tuple((row.host, row.provider) for row in HOSTS if row.host.startswith((".", "-")))
@@ -64,7 +63,7 @@ def provider_by_host(host: str) -> str:
     if found is not None:
         return found
     if host.endswith(".amazonaws.com") and host.startswith("bedrock"):
-        return PROVIDER_BEDROCK
+        return semconv.PROVIDER_BEDROCK  # bedrock-runtime.<region>.amazonaws.com, ...
     for suffix, provider in _SUFFIXES:
         if host.endswith(suffix):
             return provider
@@ -81,7 +80,7 @@ def provider_of(client: Any, host: str, azure_types: tuple[type, ...],
     if azure_types and isinstance(client, azure_types):
         found = semconv.PROVIDER_AZURE
     elif bedrock_types and isinstance(client, bedrock_types):
-        found = PROVIDER_BEDROCK
+        found = semconv.PROVIDER_BEDROCK
     else:
         found = provider_by_host(host)
     if len(_cache) < _MAX_CACHED:  # bounded: a program with endless hosts pays a lookup

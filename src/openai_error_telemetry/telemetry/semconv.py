@@ -22,6 +22,7 @@ INFERENCE_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"}
 
 PROVIDER_OPENAI = "openai"
 PROVIDER_AZURE = "azure.ai.openai"
+PROVIDER_BEDROCK = "aws.bedrock"
 TOKEN_INPUT = "input"
 TOKEN_OUTPUT = "output"
 
