@@ -134,5 +134,6 @@ def test_a_proxy_in_the_environment_is_not_asked_to_reach_loopback() -> None:
     assert status == 0, demo.stderr_text()
     calls_line = demo.value("calls ")
     calls, failed = int(calls_line.split()[0]), int(calls_line.split(", ")[1].split()[0])
-    assert calls > 5, calls_line
-    assert failed < calls / 5, calls_line  # through the dead proxy every call would fail
+    # Through the dead proxy every call would fail; one success proves the loopback bypass.
+    # (How many calls fit in the run depends on the machine's load, so no count is asked.)
+    assert calls - failed >= 1, calls_line
