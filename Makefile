@@ -21,7 +21,7 @@ DEMO_ARGS ?=
 demo: venv
 	$(BIN)/openai-error-telemetry demo $(DEMO_ARGS)
 
-test: system-deps lint typecheck matrix sdk-suite-quick
+test: system-deps lint typecheck matrix sdk-suite-quick official-suite
 
 # openai-python's own tests (from its PyPI source release), without us and with us on:
 # every test must end the same. The quick part (clients, streams, httpx2, stream helpers)
@@ -35,6 +35,12 @@ sdk-suite-quick: venv
 
 sdk-suite: venv
 	$(BIN)/python benchmarks/sdk_suite.py --json .cache/sdk-suite/result.json
+
+# The official instrumentation's own suite (opentelemetry-instrumentation-genai-openai from
+# PyPI, its cassettes) plain and with us on beside it: every test must end the same.
+.PHONY: official-suite
+official-suite: venv
+	$(BIN)/python benchmarks/sdk_suite.py --suite genai-openai
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks dashboards
@@ -72,7 +78,7 @@ system-deps:
 	fi
 
 clean:
-	rm -rf $(VENV) .venv-openai* .venv-sdk-suite .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-openai* .venv-sdk-suite .venv-official-suite .cache .pytest_cache .mypy_cache .ruff_cache
 
 # Regenerate the Grafana dashboards and Prometheus rules under dashboards/out/.
 .PHONY: dashboards

@@ -27,7 +27,8 @@ class Peer(NamedTuple):
 
 
 PEERS: tuple[Peer, ...] = (
-    # the pins the project's own tests use to run openai-v2 on openai 3.x (pyproject 'test')
+    # deprecated; 2.4b0 imports util-genai modules that 1.2b0+ renamed, and httpx, which
+    # openai 3.x no longer installs
     Peer("otel-openai-v2", "official OTel openai-v2",
          ("opentelemetry-instrumentation-openai-v2", "opentelemetry-util-genai==1.1b0",
           "httpx")),
