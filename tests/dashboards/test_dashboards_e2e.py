@@ -186,7 +186,7 @@ def test_variables_list_the_staged_values(stack: Stack, variant: str) -> None:
         ))
         expected = {
             "job": {JOBS[variant]}, "provider": {"openai"}, "model": {MODEL},
-            "operation": {"chat", "retrieve"},
+            "operation": {"chat", "fetch_response"},
             "error_type": STAGED_CODES,
         }[variable["name"]]
         assert expected <= values, variable["name"]

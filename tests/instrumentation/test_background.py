@@ -49,7 +49,7 @@ def test_failed_background_job_is_counted_once_and_linked(telemetry, logs):
     assert create.attributes["openai.response.status"] == "queued"
     assert create.attributes["gen_ai.response.id"] == "resp_bg1"
     assert create.status.status_code == StatusCode.UNSET
-    retrieves = [s for s in spans if s.attributes["gen_ai.operation.name"] == "retrieve"]
+    retrieves = [s for s in spans if s.attributes["gen_ai.operation.name"] == "fetch_response"]
     assert len(retrieves) == 3
     # The reads worked: no retrieve is an error, whatever the job says.
     assert [r.status.status_code for r in retrieves] == [StatusCode.UNSET] * 3

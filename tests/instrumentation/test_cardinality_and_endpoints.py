@@ -76,14 +76,14 @@ def test_every_endpoint_gets_an_operation_span(telemetry):
     exercise(client(router))
     names = sorted(s.attributes["gen_ai.operation.name"] for s in telemetry.spans("operation"))
     assert names == sorted(["chat", "chat", "chat", "embeddings", "moderations",
-                            "images.generations", "batches", "retrieve", "files.retrieve"])
+                            "images.generations", "batches", "fetch_response", "files.retrieve"])
     failed = {s.attributes["gen_ai.operation.name"]: s.attributes["error.type"]
               for s in telemetry.spans("operation")
               if s.status.status_code == StatusCode.ERROR}
     # the retrieve of a failed background job worked: the job's end is an event on it
     assert failed == {"chat": "quota_exhausted", "files.retrieve": "not_found"}
     (retrieve,) = [s for s in telemetry.spans("operation")
-                   if s.attributes["gen_ai.operation.name"] == "retrieve"]
+                   if s.attributes["gen_ai.operation.name"] == "fetch_response"]
     (ended,) = [e for e in retrieve.events if e.name == "openai.job.ended"]
     assert ended.attributes["error.type"] == "server_error"
     assert telemetry.total("openai.jobs.ended", error__type="server_error") == 1

@@ -92,7 +92,7 @@ def test_failed_background_job(telemetry, sdk, logs):
     while statuses.count("failed") < 3:
         statuses.append(str(sdk.responses.retrieve(created.id).status))
     retrieves = [s for s in telemetry.spans("operation")
-                 if s.attributes["gen_ai.operation.name"] == "retrieve"]
+                 if s.attributes["gen_ai.operation.name"] == "fetch_response"]
     failed = [s for s in retrieves if s.attributes["openai.response.status"] == "failed"]
     assert len(failed) == 3
     # three reads of one failed job: three successful reads, one job failure

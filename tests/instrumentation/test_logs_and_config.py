@@ -20,6 +20,7 @@ from tests.instrumentation.harness import (
     instrumented,
     json_response,
     sequence,
+    sse_response,
 )
 
 
@@ -87,19 +88,47 @@ def latest() -> Iterator[Telemetry]:
     yield from instrumented(Telemetry(), latest_genai_names=True)
 
 
-def test_newer_genai_names_are_opt_in(latest):
+def test_the_opt_in_records_inference_under_the_latest_names_only(latest):
     handler, _ = sequence(json_response(200, chat_body()))
     client(handler).chat.completions.create(model="m", messages=[])
     assert latest.total("gen_ai.client.inference.duration") == 1
-    assert latest.total("gen_ai.client.operation.duration") == 1
+    assert latest.points("gen_ai.client.operation.duration") == []  # not both
+    assert latest.points("gen_ai.client.token.usage") == []
     (tokens,) = latest.points("gen_ai.client.inference.usage.input_tokens")
-    assert tokens.sum == 7
+    assert tokens.value == 7  # a counter now, by modality: the SDK's totals have none
+    assert tokens.attributes["gen_ai.token.modality"] == "unknown"
+    assert "gen_ai.token.type" not in tokens.attributes
 
 
-def test_newer_genai_names_are_off_by_default(telemetry):
+def test_the_opt_in_keeps_operation_duration_for_what_is_not_inference(latest):
+    body = {"object": "list", "model": "e",
+            "data": [{"object": "embedding", "index": 0, "embedding": [0.5]}],
+            "usage": {"prompt_tokens": 3, "total_tokens": 3}}
+    handler, _ = sequence(json_response(200, body))
+    client(handler).embeddings.create(model="e", input="x", encoding_format="float")
+    assert latest.total("gen_ai.client.operation.duration", gen_ai__operation__name="embeddings") == 1
+    assert latest.points("gen_ai.client.inference.duration") == []
+
+
+def test_the_opt_in_drops_the_older_span_names(latest):
+    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+             "choices": [{"index": 0, "delta": {"content": "x"}, "finish_reason": None}]}
+    handler, _ = sequence(sse_response([chunk]))
+    list(client(handler).chat.completions.create(model="m", messages=[], stream=True))
+    (op,) = latest.spans("operation")
+    assert op.attributes["gen_ai.response.time_to_first_chunk"] > 0
+    assert "openai.stream.time_to_first_chunk" not in op.attributes
+    assert latest.total("gen_ai.client.inference.time_to_first_chunk") == 1
+    assert latest.points("gen_ai.client.operation.time_to_first_chunk") == []
+
+
+def test_by_default_the_older_names_are_recorded_and_not_the_latest(telemetry):
     handler, _ = sequence(json_response(200, chat_body()))
     client(handler).chat.completions.create(model="m", messages=[])
     assert telemetry.points("gen_ai.client.inference.duration") == []
+    assert telemetry.points("gen_ai.client.inference.usage.input_tokens") == []
+    assert telemetry.total("gen_ai.client.operation.duration") == 1
+    assert telemetry.total("gen_ai.client.token.usage", gen_ai__token__type="input") == 1
 
 
 def test_record_exceptions_is_opt_in():

@@ -14,7 +14,7 @@ from openai_error_telemetry.instrumentation.naming import describe
     ("POST", "/completions", "text_completion"),
     ("POST", "/embeddings", "embeddings"),
     ("POST", "/responses", "generate_content"),
-    ("GET", "/responses/resp_68a1b2", "retrieve"),
+    ("GET", "/responses/resp_68a1b2", "fetch_response"),
     ("POST", "/responses/resp_68a1b2/cancel", "cancel"),
     ("DELETE", "/responses/resp_68a1b2", "delete"),
     ("GET", "/responses/resp_68a1b2/input_items?limit=5", "input_items"),

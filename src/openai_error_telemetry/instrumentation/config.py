@@ -29,8 +29,9 @@ class Settings:
 
     ``retry_guard``: stop the SDK's retries of answers it can never win
     (``quota_exhausted``, ``auth_error``). ``record_exceptions``: add tracebacks to
-    spans. ``logs``: emit structlog failure events. ``latest_genai_names``: also emit
-    the ``gen_ai.client.inference.*`` metrics. ``background_max_tracked``: how many
+    spans. ``logs``: emit structlog failure events. ``latest_genai_names``: emit
+    only the latest GenAI conventions' names (``gen_ai.client.inference.*``, token
+    counters), not the older ones. ``background_max_tracked``: how many
     jobs (of every surface) are remembered for links and count-once.
     ``raise_job_failures``: a behaviour change, off by default: a ``retrieve`` (or a
     poll helper's retrieve) of a job that ended ``failed``/``expired`` raises the

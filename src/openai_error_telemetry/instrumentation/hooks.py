@@ -125,7 +125,8 @@ def _request_of(args: tuple[Any, ...], kwargs: dict[str, Any], index: int) -> An
 
 def _begin_attempt(op: Operation, http_request: Any) -> Optional[Attempt]:
     try:
-        return op.begin_attempt(str(http_request.method), str(http_request.url.path))
+        url = http_request.url
+        return op.begin_attempt(str(http_request.method), str(url.path), url)
     except Exception as error:
         report("attempt.begin", error)
         return None

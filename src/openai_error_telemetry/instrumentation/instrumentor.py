@@ -11,6 +11,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 )
 
 from .. import __version__
+from ..telemetry import semconv
 from ..telemetry.metrics import create_instruments
 from . import patches, runtime, sdk
 from .config import load_settings
@@ -33,7 +34,8 @@ class OpenAIErrorTelemetryInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         layout = sdk.detect()
         settings = load_settings(kwargs)
         tracer = trace.get_tracer(
-            "openai_error_telemetry", __version__, kwargs.get("tracer_provider")
+            "openai_error_telemetry", __version__, kwargs.get("tracer_provider"),
+            schema_url=semconv.SCHEMA_URL,
         )
         instruments = create_instruments(
             kwargs.get("meter_provider"), settings.latest_genai_names

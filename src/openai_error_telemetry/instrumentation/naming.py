@@ -2,8 +2,9 @@
 
 Every endpoint goes through the same client method, so the operation is named from
 its path: ids are dropped, GenAI names are used where the conventions have one
-(``chat``, ``text_completion``, ``embeddings``, ``generate_content``), and the
-Responses follow-ups are ``retrieve``, ``cancel``, ``delete``.
+(``chat``, ``text_completion``, ``embeddings``, ``generate_content``, and
+``fetch_response`` for reading a response again), and the other Responses follow-ups
+are ``cancel``, ``delete``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import NamedTuple, Optional
 from urllib.parse import urlsplit
 
 from ..classify.jobs import SURFACES
+from ..telemetry import semconv
 
 _GENAI_NAMES = {
     ("POST", "chat/completions"): "chat",
@@ -113,4 +115,6 @@ def describe(method: str, url: str) -> Described:
     if is_responses and len(words) > 1:
         words = words[1:]
     name = ".".join(words) or method.lower()
+    if is_responses and name == "retrieve":
+        name = semconv.OPERATION_FETCH_RESPONSE
     return Described(name, is_responses, surface, job_id, fetch, path)

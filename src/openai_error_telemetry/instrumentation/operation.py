@@ -42,6 +42,7 @@ from ..codes import ErrorCode, guard_stops
 from ..telemetry import semconv
 from ..telemetry.attributes import Attributes
 from ..telemetry.recorder import JobEnd
+from ..telemetry.urls import full_url
 from .jobs import job_key
 from .naming import describe
 from .providers import provider_of
@@ -57,12 +58,14 @@ class Attempt:
     successful attempt says nothing its operation span does not (telemetry.md)."""
 
     __slots__ = ("classification", "guard_stopped", "method", "number", "op", "path",
-                 "start", "start_ns", "status")
+                 "start", "start_ns", "status", "url")
 
-    def __init__(self, op: Operation, method: str, path: str, number: int) -> None:
+    def __init__(self, op: Operation, method: str, path: str, number: int,
+                 url: Any = None) -> None:
         self.op = op
         self.method = method
         self.path = path
+        self.url = url  # the request's URL object; made a string only for a span
         self.number = number
         self.start_ns = time.time_ns()
         self.start = time.perf_counter()
@@ -80,6 +83,8 @@ class Attempt:
             semconv.SERVER_PORT: op_attrs[semconv.SERVER_PORT],
             semconv.URL_PATH: self.path,
         }
+        if self.url is not None:
+            attributes[semconv.URL_FULL] = full_url(self.url)
         if self.number:
             attributes[semconv.HTTP_REQUEST_RESEND_COUNT] = self.number
         return attributes
@@ -90,6 +95,12 @@ def _server(client: Any) -> tuple[str, int]:
     host = url.host or ""
     port = url.port or (443 if url.scheme == "https" else 80)
     return host, port
+
+
+def _streams(options: Any) -> bool:
+    """Whether the request asks for a stream (``gen_ai.request.stream``)."""
+    data = getattr(options, "json_data", None)
+    return isinstance(data, dict) and data.get("stream") is True
 
 
 def _request_model(options: Any) -> Optional[str]:
@@ -179,7 +190,8 @@ class Operation:
         self.attrs = attrs
         # what is learnt during the call, written onto the span once, at its end
         self.end_attrs: Attributes = {}
-        self.span = self.rec.start_operation(self.name, self.model, attrs, self._links())
+        self.span = self.rec.start_operation(self.name, self.model, attrs, self._links(),
+                                             _streams(options))
         self.context: Context = trace.set_span_in_context(self.span)
         self.http_client = getattr(client, "_client", None)
         self.attempt: Optional[Attempt] = None
@@ -207,13 +219,13 @@ class Operation:
 
     # -- attempts -------------------------------------------------------------------
 
-    def begin_attempt(self, method: str, path: str) -> Attempt:
+    def begin_attempt(self, method: str, path: str, url: Any = None) -> Attempt:
         """A new HTTP try; a still-open previous one was evidently retried."""
         if self.attempt is not None:
             self.finish_attempt(will_retry=True)
         number = self.attempts
         self.attempts += 1
-        attempt = Attempt(self, method, path, number)
+        attempt = Attempt(self, method, path, number, url)
         self.attempt = attempt
         return attempt
 
@@ -311,8 +323,9 @@ class Operation:
         is_response = values.get("object") == "response"
         status = values.get("status")
         if single and is_response and isinstance(status, str):
-            self.end_attrs[semconv.OPENAI_RESPONSE_STATUS] = status
             self.end_attrs[semconv.GEN_AI_RESPONSE_STATUS] = status
+            if self.rec.instruments.latest is None:  # the older name, for one more minor
+                self.end_attrs[semconv.OPENAI_RESPONSE_STATUS] = status
         background = values.get("background") is True
         if is_response and not background:
             # a foreground Response is the call's own result, not a job; only one that

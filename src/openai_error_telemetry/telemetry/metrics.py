@@ -1,7 +1,8 @@
 """The metric instruments: names, units, bucket boundaries, created once per instrument().
 
 The names are a contract (``docs/telemetry.md``); the dashboards and alert rules query
-them. ``latest_names`` adds the newer GenAI client-inference names beside the stable ones.
+them. ``latest_names`` (the stability opt-in) records inference operations under the
+latest conventions' ``gen_ai.client.inference.*`` names instead of the older ones.
 """
 
 from __future__ import annotations
@@ -30,30 +31,29 @@ RETRY_DELAY_BUCKETS: tuple[float, ...] = (
 
 
 class LatestInstruments:
-    """The newer ``gen_ai.client.inference.*`` names, for users on the latest conventions."""
+    """The latest conventions' inference names, which replace the older ones when opted in:
+    duration and time to first chunk of inference operations, and token counters."""
 
     __slots__ = ("duration", "input_tokens", "output_tokens", "time_to_first_chunk")
 
     def __init__(self, meter: Meter) -> None:
         self.duration = meter.create_histogram(
             semconv.METRIC_INFERENCE_DURATION, unit="s",
-            description="Duration of a GenAI inference call (newer convention name).",
+            description="Duration of a GenAI inference operation, retries included.",
             explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
         )
         self.time_to_first_chunk = meter.create_histogram(
             semconv.METRIC_INFERENCE_TIME_TO_FIRST_CHUNK, unit="s",
-            description="Time to the first chunk of a streamed inference (newer name).",
+            description="Time from the request to the first chunk of a streamed inference.",
             explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
         )
-        self.input_tokens = meter.create_histogram(
-            semconv.METRIC_INFERENCE_INPUT_TOKENS, unit="{token}",
-            description="Input tokens of an inference call (newer convention name).",
-            explicit_bucket_boundaries_advisory=TOKEN_BUCKETS,
+        self.input_tokens: Totals = observable_totals(
+            meter, semconv.METRIC_INFERENCE_INPUT_TOKENS, unit="{token}",
+            description="Input tokens used, cached ones included.",
         )
-        self.output_tokens = meter.create_histogram(
-            semconv.METRIC_INFERENCE_OUTPUT_TOKENS, unit="{token}",
-            description="Output tokens of an inference call (newer convention name).",
-            explicit_bucket_boundaries_advisory=TOKEN_BUCKETS,
+        self.output_tokens: Totals = observable_totals(
+            meter, semconv.METRIC_INFERENCE_OUTPUT_TOKENS, unit="{token}",
+            description="Output tokens used, reasoning ones included.",
         )
 
 
@@ -118,5 +118,6 @@ def create_instruments(
     meter_provider: Optional[MeterProvider] = None, latest_names: bool = False
 ) -> Instruments:
     """The instruments on our own meter, from the given or the global provider."""
-    meter = get_meter(semconv.METER_NAME, __version__, meter_provider)
+    meter = get_meter(semconv.METER_NAME, __version__, meter_provider,
+                      schema_url=semconv.SCHEMA_URL)
     return Instruments(meter, latest_names)

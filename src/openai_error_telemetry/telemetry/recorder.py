@@ -75,7 +75,9 @@ class Recorder:
     # -- spans that start ------------------------------------------------------------
 
     def start_operation(self, name: str, model: Optional[str], attributes: Attributes,
-                        links: Optional[list[Link]]) -> Span:
+                        links: Optional[list[Link]], streaming: bool = False) -> Span:
+        if streaming:  # on the span only: the metrics keep their attribute sets
+            attributes = {**attributes, semconv.GEN_AI_REQUEST_STREAM: True}
         return self.tracer.start_span(
             f"{name} {model}" if model else name, kind=SpanKind.CLIENT,
             attributes=attributes, links=links)
@@ -157,9 +159,15 @@ class Recorder:
     # -- what the operation returned ---------------------------------------------------
 
     def usage(self, op: OperationView, tokens: tuple[Optional[int], Optional[int]]) -> None:
+        """The tokens an operation used: on its span and the token metrics. Not for a
+        ``fetch_response``: reading a response again generates nothing (and a poll would
+        count the same tokens on every read)."""
+        if op.name == semconv.OPERATION_FETCH_RESPONSE:
+            return
         attributes = metric_attributes(op)
         latest = self.instruments.latest
-        inference = latest is not None and op.name in INFERENCE_OPERATIONS
+        if latest is not None:
+            attributes[semconv.GEN_AI_TOKEN_MODALITY] = semconv.MODALITY_UNKNOWN
         for kind, count, name in (
             (semconv.TOKEN_INPUT, tokens[0], semconv.GEN_AI_USAGE_INPUT_TOKENS),
             (semconv.TOKEN_OUTPUT, tokens[1], semconv.GEN_AI_USAGE_OUTPUT_TOKENS),
@@ -167,21 +175,24 @@ class Recorder:
             if count is None:
                 continue
             op.end_attrs[name] = count
+            if latest is not None:
+                totals = latest.input_tokens if kind == semconv.TOKEN_INPUT else (
+                    latest.output_tokens)
+                totals.add(count, attributes)
+                continue
             point = dict(attributes)
             point[semconv.GEN_AI_TOKEN_TYPE] = kind
             self.instruments.token_usage.record(count, point)
-            if inference and latest is not None:
-                target = latest.input_tokens if kind == semconv.TOKEN_INPUT else (
-                    latest.output_tokens)
-                target.record(count, attributes)
 
     def first_chunk(self, op: OperationView, elapsed: float) -> None:
-        op.end_attrs[semconv.OPENAI_STREAM_TIME_TO_FIRST_CHUNK] = elapsed
-        attributes = metric_attributes(op)
-        self.instruments.time_to_first_chunk.record(elapsed, attributes)
         latest = self.instruments.latest
-        if latest is not None and op.name in INFERENCE_OPERATIONS:
-            latest.time_to_first_chunk.record(elapsed, attributes)
+        op.end_attrs[semconv.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = elapsed
+        if latest is None:  # the older name, until the next minor release
+            op.end_attrs[semconv.OPENAI_STREAM_TIME_TO_FIRST_CHUNK] = elapsed
+        histogram = (latest.time_to_first_chunk
+                     if latest is not None and op.name in INFERENCE_OPERATIONS
+                     else self.instruments.time_to_first_chunk)
+        histogram.record(elapsed, metric_attributes(op))
 
     def job_ended(self, op: OperationView, job: JobEnd, now: float) -> None:
         """A job seen ended for the first time: one count, one span event, one log."""
@@ -246,10 +257,11 @@ class Recorder:
             if failure is not None:
                 mark_failed(span, failure)
                 attributes = with_error(attributes, failure)
-            self.instruments.duration.record(elapsed, attributes)
             latest = self.instruments.latest
-            if latest is not None and op.name in INFERENCE_OPERATIONS:
-                latest.duration.record(elapsed, attributes)
+            histogram = (latest.duration
+                         if latest is not None and op.name in INFERENCE_OPERATIONS
+                         else self.instruments.duration)
+            histogram.record(elapsed, attributes)
         finally:
             span.end()  # ended once, even when recording failed
 

@@ -2,9 +2,19 @@
 
 GenAI, HTTP and error names come from the OpenTelemetry semantic conventions; ours
 live under ``openai.*``. ``docs/telemetry.md`` is the contract these spell out.
+
+Which conventions: the GenAI ones as of ``GENAI_CONVENTIONS`` (their repository has no
+release yet, so a commit is the pin), HTTP, server, URL and error ones as of the core
+release of ``SCHEMA_URL``, which is also what the tracer and meter declare (the same
+schema the official instrumentation's helper declares).
 """
 
 from __future__ import annotations
+
+GENAI_CONVENTIONS = (
+    "open-telemetry/semantic-conventions-genai@e8fc5751506258db1459d1bde47994e01dee922e"
+)
+SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
 
 # GenAI semantic conventions
 GEN_AI_OPERATION_NAME = "gen_ai.operation.name"
@@ -13,12 +23,19 @@ GEN_AI_REQUEST_MODEL = "gen_ai.request.model"
 GEN_AI_RESPONSE_MODEL = "gen_ai.response.model"
 GEN_AI_RESPONSE_ID = "gen_ai.response.id"
 GEN_AI_RESPONSE_STATUS = "gen_ai.response.status"
+GEN_AI_REQUEST_STREAM = "gen_ai.request.stream"
+GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk"
 GEN_AI_TOKEN_TYPE = "gen_ai.token.type"
+GEN_AI_TOKEN_MODALITY = "gen_ai.token.modality"
+# The usage the SDK reports is a total per direction, not split by modality.
+MODALITY_UNKNOWN = "unknown"
 GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens"
 GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
 
 # The operations whose duration and tokens the newer gen_ai.client.inference.* names cover.
 INFERENCE_OPERATIONS = frozenset({"chat", "text_completion", "generate_content"})
+# Reading a Responses result again (GET responses/{id}): no new generation, so no tokens.
+OPERATION_FETCH_RESPONSE = "fetch_response"
 
 PROVIDER_OPENAI = "openai"
 PROVIDER_AZURE = "azure.ai.openai"
@@ -33,6 +50,7 @@ HTTP_REQUEST_METHOD = "http.request.method"
 HTTP_RESPONSE_STATUS_CODE = "http.response.status_code"
 HTTP_REQUEST_RESEND_COUNT = "http.request.resend_count"
 URL_PATH = "url.path"
+URL_FULL = "url.full"
 ERROR_TYPE = "error.type"
 
 # Ours
@@ -83,7 +101,9 @@ METRIC_BACKGROUND_RESPONSES = "openai.background.responses"
 METRIC_RATELIMIT_REMAINING = "openai.ratelimit.remaining"
 METRIC_RATELIMIT_LIMIT = "openai.ratelimit.limit"
 
-# The newer GenAI client-inference names, emitted in addition when opted in
+# The latest GenAI names, emitted instead of the three above when opted in
+# (OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental): inference operations
+# get their own duration and time to first chunk, tokens are counters by modality.
 METRIC_INFERENCE_DURATION = "gen_ai.client.inference.duration"
 METRIC_INFERENCE_TIME_TO_FIRST_CHUNK = "gen_ai.client.inference.time_to_first_chunk"
 METRIC_INFERENCE_INPUT_TOKENS = "gen_ai.client.inference.usage.input_tokens"

@@ -7,6 +7,7 @@ from typing import Optional
 from opentelemetry.trace import Span, Status, StatusCode
 
 from ..classification import Classification
+from ..codes import CODE_INFO
 from .attributes import error_attributes
 
 
@@ -16,7 +17,8 @@ def mark_failed(
     exception: Optional[BaseException] = None,
     record_exception: bool = False,
 ) -> None:
-    """Status ERROR with our code in the description and the failure attributes.
+    """Status ERROR, the failure attributes, and the code's meaning as the description:
+    ``error.type`` already names the code, and a provider's message may echo the prompt.
 
     The traceback is recorded only when asked: ``record_exception`` costs hundreds
     of microseconds per failure.
@@ -24,6 +26,6 @@ def mark_failed(
     if not span.is_recording():
         return
     span.set_attributes(error_attributes(classification))
-    span.set_status(Status(StatusCode.ERROR, classification.code.value))
+    span.set_status(Status(StatusCode.ERROR, CODE_INFO[classification.code].meaning))
     if record_exception and exception is not None:
         span.record_exception(exception)
