@@ -125,8 +125,7 @@ def _request_of(args: tuple[Any, ...], kwargs: dict[str, Any], index: int) -> An
 
 def _begin_attempt(op: Operation, http_request: Any) -> Optional[Attempt]:
     try:
-        url = http_request.url
-        return op.begin_attempt(str(http_request.method), str(url.path), url)
+        return op.begin_attempt(str(http_request.method), http_request.url)
     except Exception as error:
         report("attempt.begin", error)
         return None

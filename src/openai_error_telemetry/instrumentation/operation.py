@@ -57,15 +57,13 @@ class Attempt:
     then, with its real start time, and only if there is something to say: a lone
     successful attempt says nothing its operation span does not (telemetry.md)."""
 
-    __slots__ = ("classification", "guard_stopped", "method", "number", "op", "path",
+    __slots__ = ("classification", "guard_stopped", "method", "number", "op",
                  "start", "start_ns", "status", "url")
 
-    def __init__(self, op: Operation, method: str, path: str, number: int,
-                 url: Any = None) -> None:
+    def __init__(self, op: Operation, method: str, url: Any, number: int) -> None:
         self.op = op
         self.method = method
-        self.path = path
-        self.url = url  # the request's URL object; made a string only for a span
+        self.url = url  # the request's URL object; read only if the attempt gets a span
         self.number = number
         self.start_ns = time.time_ns()
         self.start = time.perf_counter()
@@ -81,10 +79,9 @@ class Attempt:
             semconv.HTTP_REQUEST_METHOD: self.method,
             semconv.SERVER_ADDRESS: op_attrs[semconv.SERVER_ADDRESS],
             semconv.SERVER_PORT: op_attrs[semconv.SERVER_PORT],
-            semconv.URL_PATH: self.path,
+            semconv.URL_PATH: str(self.url.path),
+            semconv.URL_FULL: full_url(self.url),
         }
-        if self.url is not None:
-            attributes[semconv.URL_FULL] = full_url(self.url)
         if self.number:
             attributes[semconv.HTTP_REQUEST_RESEND_COUNT] = self.number
         return attributes
@@ -97,19 +94,14 @@ def _server(client: Any) -> tuple[str, int]:
     return host, port
 
 
-def _streams(options: Any) -> bool:
-    """Whether the request asks for a stream (``gen_ai.request.stream``)."""
+def _request_facts(options: Any) -> tuple[Optional[str], bool]:
+    """The requested model and whether a stream is asked for (``gen_ai.request.stream``),
+    from one read of the JSON body."""
     data = getattr(options, "json_data", None)
-    return isinstance(data, dict) and data.get("stream") is True
-
-
-def _request_model(options: Any) -> Optional[str]:
-    data = getattr(options, "json_data", None)
-    if isinstance(data, dict):
-        model = data.get("model")
-        if isinstance(model, str):
-            return model
-    return None
+    if not isinstance(data, dict):
+        return None, False
+    model = data.get("model")
+    return (model if isinstance(model, str) else None), data.get("stream") is True
 
 
 def _usage_numbers(usage: Any) -> tuple[Optional[int], Optional[int]]:
@@ -175,7 +167,7 @@ class Operation:
         self.start = time.perf_counter()
         self.description = describe(str(options.method), str(options.url))
         self.name = self.description.name
-        self.model = _request_model(options)
+        self.model, streams = _request_facts(options)
         host, port = _server(client)
         layout = rt.layout
         provider = provider_of(client, host, layout.azure_types, layout.bedrock_types)
@@ -191,7 +183,7 @@ class Operation:
         # what is learnt during the call, written onto the span once, at its end
         self.end_attrs: Attributes = {}
         self.span = self.rec.start_operation(self.name, self.model, attrs, self._links(),
-                                             _streams(options))
+                                             streams)
         self.context: Context = trace.set_span_in_context(self.span)
         self.http_client = getattr(client, "_client", None)
         self.attempt: Optional[Attempt] = None
@@ -219,13 +211,13 @@ class Operation:
 
     # -- attempts -------------------------------------------------------------------
 
-    def begin_attempt(self, method: str, path: str, url: Any = None) -> Attempt:
+    def begin_attempt(self, method: str, url: Any) -> Attempt:
         """A new HTTP try; a still-open previous one was evidently retried."""
         if self.attempt is not None:
             self.finish_attempt(will_retry=True)
         number = self.attempts
         self.attempts += 1
-        attempt = Attempt(self, method, path, number, url)
+        attempt = Attempt(self, method, url, number)
         self.attempt = attempt
         return attempt
 
