@@ -316,8 +316,6 @@ class Operation:
         status = values.get("status")
         if single and is_response and isinstance(status, str):
             self.end_attrs[semconv.GEN_AI_RESPONSE_STATUS] = status
-            if self.rec.instruments.latest is None:  # the older name, for one more minor
-                self.end_attrs[semconv.OPENAI_RESPONSE_STATUS] = status
         background = values.get("background") is True
         if is_response and not background:
             # a foreground Response is the call's own result, not a job; only one that

@@ -185,10 +185,8 @@ class Recorder:
             self.instruments.token_usage.record(count, point)
 
     def first_chunk(self, op: OperationView, elapsed: float) -> None:
-        latest = self.instruments.latest
         op.end_attrs[semconv.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = elapsed
-        if latest is None:  # the older name, until the next minor release
-            op.end_attrs[semconv.OPENAI_STREAM_TIME_TO_FIRST_CHUNK] = elapsed
+        latest = self.instruments.latest
         histogram = (latest.time_to_first_chunk
                      if latest is not None and op.name in INFERENCE_OPERATIONS
                      else self.instruments.time_to_first_chunk)
@@ -252,12 +250,16 @@ class Recorder:
                 end_attrs[semconv.GEN_AI_RESPONSE_MODEL] = op.response_model
             if outcome is not None:
                 end_attrs[semconv.OPENAI_STREAM_OUTCOME] = outcome
+            latest = self.instruments.latest
+            if latest is None:
+                for name, older in semconv.OLDER_SPAN_NAMES:
+                    if name in end_attrs:
+                        end_attrs[older] = end_attrs[name]
             if end_attrs:
                 span.set_attributes(end_attrs)  # one call, one lock, whatever was learnt
             if failure is not None:
                 mark_failed(span, failure)
                 attributes = with_error(attributes, failure)
-            latest = self.instruments.latest
             histogram = (latest.duration
                          if latest is not None and op.name in INFERENCE_OPERATIONS
                          else self.instruments.duration)

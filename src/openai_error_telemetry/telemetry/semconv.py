@@ -81,6 +81,12 @@ STREAM_FAILED = "failed"
 STREAM_CLOSED = "closed"
 STREAM_ABANDONED = "abandoned"
 OPENAI_STREAM_TIME_TO_FIRST_CHUNK = "openai.stream.time_to_first_chunk"
+# Span attributes whose conventions name came after ours: by default the older name is
+# written beside it until the next minor release; the latest-names opt-in drops it.
+OLDER_SPAN_NAMES: tuple[tuple[str, str], ...] = (
+    (GEN_AI_RESPONSE_STATUS, OPENAI_RESPONSE_STATUS),
+    (GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, OPENAI_STREAM_TIME_TO_FIRST_CHUNK),
+)
 OPENAI_ATTEMPTS = "openai.attempts"
 
 # Span events
