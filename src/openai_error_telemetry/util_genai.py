@@ -22,6 +22,7 @@ helper's own name for it: the resolver answers ``None`` rather than ``unknown``.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -49,14 +50,12 @@ def error_type_resolver(exception: BaseException) -> str | None:
 
 
 def _with_our_resolver(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
     def start(self: Any, *args: Any, **kwargs: Any) -> Any:
         if kwargs.get("error_type_resolver") is None:
             kwargs["error_type_resolver"] = error_type_resolver
         return method(self, *args, **kwargs)
 
-    start.__wrapped__ = method  # type: ignore[attr-defined]
-    start.__name__ = method.__name__
-    start.__doc__ = method.__doc__
     return start
 
 
