@@ -23,7 +23,15 @@ from openai_error_telemetry.codes import Family, codes_of
 
 from . import naming
 from .config import JOB_ENDS_NOT_FAILED, Config
-from .naming import ERROR_TYPE, MODEL, OPERATION, PROVIDER, Names
+from .naming import (
+    ERROR_TYPE,
+    MODEL,
+    OPERATION,
+    PROVIDER,
+    STATUS_CODE,
+    TOKEN_TYPE,
+    Names,
+)
 from .panels import (
     PROMETHEUS,
     Query,
@@ -68,7 +76,7 @@ class _Ops:
         return selector(metric, *common, *matchers)
 
     def ops(self, *matchers: str) -> str:
-        return self.m(f"{self.n.duration}_count", *matchers)
+        return self.m(self.n.duration("count"), *matchers)
 
     def rate(self, series: str, by: str = "") -> str:
         head = f"sum by ({by}) " if by else "sum "
@@ -76,8 +84,8 @@ class _Ops:
 
 
 def _variables(n: Names, config: Config) -> list[dash_builders.QueryVariable]:
-    count = f"{n.duration}_count"
-    extra = f", {config.selector}" if config.selector else ""
+    count = n.duration("count")
+    extra = config.selector
 
     def var(name: str, label: str, query: str, all_value: str) -> dash_builders.QueryVariable:
         return (
@@ -92,19 +100,15 @@ def _variables(n: Names, config: Config) -> list[dash_builders.QueryVariable]:
             .all_value(all_value)
         )
 
+    def values(label: str, *matchers: str) -> str:
+        return f"label_values({selector(count, *matchers, extra)}, {label})"
+
     return [
-        var("job", "job", f"label_values({count}{{job!=\"\"{extra}}}, job)", ".+"),
-        var("provider", "provider",
-            f"label_values({count}{{{JOB}{extra}}}, {PROVIDER})", ".*"),
-        var("model", "model",
-            f'label_values({count}{{{JOB}, {PROVIDER_M}{extra}}}, {MODEL})', ".*"),
-        var("operation", "operation", f"label_values({count}{{{JOB}{extra}}}, {OPERATION})", ".*"),
-        var(
-            "error_type",
-            "error type",
-            f"label_values({count}{{{JOB}, {FAILED}{extra}}}, {ERROR_TYPE})",
-            ".*",
-        ),
+        var("job", "job", values("job", 'job!=""'), ".+"),
+        var("provider", "provider", values(PROVIDER, JOB), ".*"),
+        var("model", "model", values(MODEL, JOB, PROVIDER_M), ".*"),
+        var("operation", "operation", values(OPERATION, JOB), ".*"),
+        var("error_type", "error type", values(ERROR_TYPE, JOB, FAILED), ".*"),
     ]
 
 
@@ -112,7 +116,7 @@ def _overview(o: _Ops, config: Config) -> dash_builders.Row:
     n = o.n
     all_ops = o.rate(o.ops())
     failed = o.rate(o.ops(FAILED))
-    retried = o.rate(o.m(n.attempts, FAILED, f'{naming.WILL_RETRY}="true"'))
+    retried = o.rate(o.m(n.attempts, FAILED, f'{n.will_retry}="true"'))
     quota = o.rate(o.ops(f'{ERROR_TYPE}="quota_exhausted"'))
     budget = 1 - config.slo_target
     slo_failed = o.rate(o.ops(f'{ERROR_TYPE}=~"{codes(config.slo_error_codes)}"'))
@@ -218,7 +222,7 @@ def _by_code(o: _Ops) -> dash_builders.Row:
 
 def _rate_limits(o: _Ops) -> dash_builders.Row:
     n = o.n
-    kind = naming.RATELIMIT_KIND
+    kind = n.ratelimit_kind
     remaining = o.m(n.ratelimit_remaining, operation=False)
     limit = o.m(n.ratelimit_limit, operation=False)
     return (
@@ -231,10 +235,10 @@ def _rate_limits(o: _Ops) -> dash_builders.Row:
             "reqps",
             [Query(
                 o.rate(
-                    o.m(n.attempts, f'{naming.STATUS_CODE}="429"'),
-                    f"{ERROR_TYPE}, {kind}, {naming.WILL_RETRY}",
+                    o.m(n.attempts, f'{STATUS_CODE}="429"'),
+                    f"{ERROR_TYPE}, {kind}, {n.will_retry}",
                 ),
-                "{{error_type}} {{openai_ratelimit_kind}} retried={{openai_retry_will_retry}}",
+                f"{{{{error_type}}}} {{{{{kind}}}}} retried={{{{{n.will_retry}}}}}",
             )],
             stacked=True,
         ))
@@ -246,7 +250,7 @@ def _rate_limits(o: _Ops) -> dash_builders.Row:
             [Query(
                 f"min by ({MODEL}, {kind}) (min_over_time({remaining}[{RATE}])) / "
                 f"max by ({MODEL}, {kind}) (max_over_time({limit}[{RATE}]))",
-                "{{gen_ai_request_model}} {{openai_ratelimit_kind}}",
+                f"{{{{gen_ai_request_model}}}} {{{{{kind}}}}}",
             )],
         ))
         .with_panel(timeseries_panel(
@@ -293,7 +297,7 @@ def _server_errors(o: _Ops) -> dash_builders.Row:
             "(empty status: no response arrived, i.e. a client-side timeout).",
             "reqps",
             [Query(
-                o.rate(o.m(n.attempts, server), f"{naming.STATUS_CODE}, {ERROR_TYPE}"),
+                o.rate(o.m(n.attempts, server), f"{STATUS_CODE}, {ERROR_TYPE}"),
                 "{{http_response_status_code}} {{error_type}}",
             )],
         ))
@@ -323,7 +327,7 @@ def _server_errors(o: _Ops) -> dash_builders.Row:
 
 
 def _quantile(o: _Ops, q: float) -> str:
-    bucket = o.m(f"{o.n.duration}_bucket")
+    bucket = o.m(o.n.duration("bucket"))
     inner = f"histogram_quantile({q}, sum by (le, {ERROR_TYPE}) (rate({bucket}[{RATE}])))"
     # Successes have no error_type; name them "ok" in the legend.
     return f'label_replace({inner}, "{ERROR_TYPE}", "ok", "{ERROR_TYPE}", "")'
@@ -339,7 +343,7 @@ def _latency(o: _Ops) -> dash_builders.Row:
             "timeout, fast failures near zero.",
             "s", [Query(_quantile(o, q), "{{error_type}}")], width=8,
         ))
-    first_chunk = o.m(f"{o.n.first_chunk}_bucket")
+    first_chunk = o.m(o.n.first_chunk("bucket"))
     return row.with_panel(timeseries_panel(
         43, "Time to first chunk (streams)",
         "p50 and p95 of the time from request to the first streamed chunk.",
@@ -357,7 +361,7 @@ def _latency(o: _Ops) -> dash_builders.Row:
 
 def _background(o: _Ops) -> dash_builders.Row:
     n = o.n
-    kind, status = naming.JOB_TYPE, naming.JOB_STATUS
+    kind, status = n.job_type, n.job_status
     failed = f'{ERROR_TYPE}!~"{codes(JOB_ENDS_NOT_FAILED)}|"'
     return (
         dash_builders.Row("Asynchronous jobs")
@@ -370,7 +374,7 @@ def _background(o: _Ops) -> dash_builders.Row:
             "reqps",
             [Query(
                 o.rate(o.m(n.jobs), f"{kind}, {status}, {ERROR_TYPE}"),
-                "{{openai_job_type}} {{openai_job_status}} {{error_type}}",
+                f"{{{{{kind}}}}} {{{{{status}}}}} {{{{error_type}}}}",
             )],
             stacked=True,
         ))
@@ -382,28 +386,42 @@ def _background(o: _Ops) -> dash_builders.Row:
             "percentunit",
             [Query(
                 f"{o.rate(o.m(n.jobs, failed), kind)} / {o.rate(o.m(n.jobs), kind)}",
-                "{{openai_job_type}}",
+                f"{{{{{kind}}}}}",
             )],
         ))
     )
 
 
 def _tokens(o: _Ops) -> dash_builders.Row:
-    tokens = f"{o.n.tokens}_sum"
+    n = o.n
+    if n.input_tokens is not None and n.output_tokens is not None:
+        # the latest names: a counter per direction; each gets the type label it lacks,
+        # so the two never meet with the same label set
+        def typed(by: str) -> str:
+            return " or ".join(
+                f'label_replace({o.rate(o.m(counter), by)}, "{TOKEN_TYPE}", "{kind}", "", "")'
+                for counter, kind in ((n.input_tokens, "input"), (n.output_tokens, "output"))
+            )
+        by_type = typed("")
+        by_model = f"sum by ({MODEL}) ({typed(MODEL)})"
+    else:
+        every = o.m(f"{n.tokens}_sum")
+        by_type = o.rate(every, TOKEN_TYPE)
+        by_model = o.rate(every, MODEL)
     return (
         dash_builders.Row("Tokens")
         .with_panel(timeseries_panel(
             60, "Tokens per second by type",
             "Input and output tokens per second reported by successful responses.",
             "short",
-            [Query(o.rate(o.m(tokens), naming.TOKEN_TYPE), "{{gen_ai_token_type}}")],
+            [Query(by_type, "{{gen_ai_token_type}}")],
             stacked=True,
         ))
         .with_panel(timeseries_panel(
             61, "Tokens per second by model",
             "Tokens per second (input + output) per model.",
             "short",
-            [Query(o.rate(o.m(tokens), MODEL), "{{gen_ai_request_model}}")],
+            [Query(by_model, "{{gen_ai_request_model}}")],
         ))
     )
 
@@ -462,7 +480,7 @@ def build(config: Config, variant: str) -> dict[str, object]:
     o = _Ops(n, config)
     builder = (
         dash_builders.Dashboard(config.dashboard_title)
-        .uid(config.dashboard_uid if variant == "classic" else f"{config.dashboard_uid}-nosuffix")
+        .uid(config.dashboard_uid if variant == "classic" else f"{config.dashboard_uid}-{variant}")
         .description(
             "Failures of OpenAI API calls by stable error code, from openai-error-telemetry "
             f"({variant} Prometheus metric names)."

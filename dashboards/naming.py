@@ -1,61 +1,115 @@
-"""Prometheus names of the contract's metrics (docs/telemetry.md), in both spellings.
+"""Prometheus names of the contract's metrics (docs/telemetry.md), per naming variant.
 
-``classic`` is what the Python Prometheus exporter and the default OTLP-to-Prometheus
-translation produce (unit suffix ``_seconds``, counter suffix ``_total``); ``nosuffix``
-is what a backend ingesting OTLP without suffixes produces (self-hosted Mimir's default,
-Prometheus' ``UnderscoreEscapingWithoutSuffixes``). Label names are the same in both.
+Two things change a name. The backend: ``classic`` is what the Python Prometheus exporter
+and the default OTLP-to-Prometheus translation produce (unit suffix ``_seconds``, counter
+suffix ``_total``); ``nosuffix`` is what a backend ingesting OTLP without suffixes
+produces (self-hosted Mimir's default, Prometheus' ``UnderscoreEscapingWithoutSuffixes``).
+And the instrumentation's naming mode: by default the older GenAI names and our names
+under ``openai.*``; with the latest-names opt-in (``latest-*`` variants) inference
+operations' durations, time to first chunk and tokens under the latest GenAI names, and
+ours under ``openai_error_telemetry.*``. Our own names come from the package's one table
+(``semconv.OwnNames``), turned into Prometheus spelling here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
-VARIANTS = ("classic", "nosuffix")
+from openai_error_telemetry.telemetry import semconv
 
-# Label names (OpenTelemetry attribute names with dots turned into underscores).
+from .promql import any_of
+
+VARIANTS = ("classic", "nosuffix", "latest-classic", "latest-nosuffix")
+
+# Label names (OpenTelemetry attribute names with dots turned into underscores) that
+# both modes share.
 ERROR_TYPE = "error_type"
 MODEL = "gen_ai_request_model"
 PROVIDER = "gen_ai_provider_name"
 OPERATION = "gen_ai_operation_name"
 TOKEN_TYPE = "gen_ai_token_type"
 STATUS_CODE = "http_response_status_code"
-WILL_RETRY = "openai_retry_will_retry"
-RATELIMIT_KIND = "openai_ratelimit_kind"
-RESPONSE_STATUS = "openai_response_status"
-JOB_TYPE = "openai_job_type"
-JOB_STATUS = "openai_job_status"
+
+
+def prometheus(name: str) -> str:
+    """An OpenTelemetry attribute or metric name as a Prometheus name (before suffixes)."""
+    return name.replace(".", "_")
 
 
 @dataclass(frozen=True)
 class Names:
-    """Metric names of one variant. Histograms are base names: add _bucket/_count/_sum."""
+    """Metric and label names of one variant. Histograms are base names: add
+    _bucket/_count/_sum. A tuple: every name that series is written under in that mode."""
 
     variant: str
-    duration: str
-    tokens: str
-    first_chunk: str
+    latest: bool
+    durations: tuple[str, ...]
+    first_chunks: tuple[str, ...]
+    tokens: Optional[str]  # the token histogram (default mode)
+    input_tokens: Optional[str]  # the token counters (latest mode)
+    output_tokens: Optional[str]
     attempts: str
     retry_delay: str
-    background: str
+    background: Optional[str]
     jobs: str
     ratelimit_remaining: str
     ratelimit_limit: str
+    will_retry: str
+    ratelimit_kind: str
+    job_type: str
+    job_status: str
+
+    def duration(self, suffix: str) -> str:
+        """The operation-duration histogram's ``suffix`` series, whatever its name."""
+        return any_of(f"{name}_{suffix}" for name in self.durations)
+
+    def first_chunk(self, suffix: str) -> str:
+        return any_of(f"{name}_{suffix}" for name in self.first_chunks)
+
+    def metric_names(self) -> set[str]:
+        """Every metric name of this variant (histograms with their three series)."""
+        histograms = (*self.durations, *self.first_chunks, self.retry_delay,
+                      *((self.tokens,) if self.tokens else ()))
+        plain = (self.attempts, self.jobs, self.ratelimit_remaining, self.ratelimit_limit,
+                 *(n for n in (self.background, self.input_tokens, self.output_tokens) if n))
+        return {f"{h}_{s}" for h in histograms for s in ("bucket", "count", "sum")} | set(plain)
 
 
 def names(variant: str) -> Names:
     if variant not in VARIANTS:
         raise ValueError(f"unknown naming variant {variant!r}; expected one of {VARIANTS}")
-    seconds = "_seconds" if variant == "classic" else ""
-    total = "_total" if variant == "classic" else ""
+    latest = variant.startswith("latest-")
+    classic = variant.endswith("classic")
+    seconds = "_seconds" if classic else ""
+    total = "_total" if classic else ""
+    own = semconv.own_names(latest)
+
+    def counter(name: str) -> str:
+        return f"{prometheus(name)}{total}"
+
+    operation = prometheus(semconv.METRIC_OPERATION_DURATION) + seconds
+    first_chunk = prometheus(semconv.METRIC_TIME_TO_FIRST_CHUNK) + seconds
     return Names(
         variant=variant,
-        duration=f"gen_ai_client_operation_duration{seconds}",
-        tokens="gen_ai_client_token_usage",
-        first_chunk=f"gen_ai_client_operation_time_to_first_chunk{seconds}",
-        attempts=f"openai_client_attempts{total}",
-        retry_delay=f"openai_client_retry_delay{seconds}",
-        background=f"openai_background_responses{total}",
-        jobs=f"openai_jobs_ended{total}",
-        ratelimit_remaining="openai_ratelimit_remaining",
-        ratelimit_limit="openai_ratelimit_limit",
+        latest=latest,
+        durations=(operation, prometheus(semconv.METRIC_INFERENCE_DURATION) + seconds)
+        if latest else (operation,),
+        first_chunks=(first_chunk,
+                      prometheus(semconv.METRIC_INFERENCE_TIME_TO_FIRST_CHUNK) + seconds)
+        if latest else (first_chunk,),
+        tokens=None if latest else prometheus(semconv.METRIC_TOKEN_USAGE),
+        input_tokens=counter(semconv.METRIC_INFERENCE_INPUT_TOKENS) if latest else None,
+        output_tokens=counter(semconv.METRIC_INFERENCE_OUTPUT_TOKENS) if latest else None,
+        attempts=counter(own.metric_attempts),
+        retry_delay=prometheus(own.metric_retry_delay) + seconds,
+        background=counter(own.metric_background_responses)
+        if own.metric_background_responses else None,
+        jobs=counter(own.metric_jobs_ended),
+        ratelimit_remaining=prometheus(own.metric_ratelimit_remaining),
+        ratelimit_limit=prometheus(own.metric_ratelimit_limit),
+        will_retry=prometheus(own.retry_will_retry),
+        ratelimit_kind=prometheus(own.ratelimit_kind),
+        job_type=prometheus(own.job_type),
+        job_status=prometheus(own.job_status),
     )

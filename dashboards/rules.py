@@ -32,7 +32,7 @@ class _Rules:
         self.level = "_".join(config.group_by)
 
     def ops(self, *matchers: str) -> str:
-        return selector(f"{self.n.duration}_count", self.c.selector, *matchers)
+        return selector(self.n.duration("count"), self.c.selector, *matchers)
 
     def attempts(self, *matchers: str) -> str:
         return selector(self.n.attempts, self.c.selector, *matchers)
@@ -152,7 +152,7 @@ def _background_alert(r: _Rules) -> Rule:
     failed = selector(r.n.jobs, c.selector, f'{ERROR_TYPE}!~"{codes(JOB_ENDS_NOT_FAILED)}|"')
     every = selector(r.n.jobs, c.selector)
     window = c.background_window
-    by = f"{r.by}, {naming.JOB_TYPE}"
+    by = f"{r.by}, {r.n.job_type}"
     part = f"sum by ({by}) (rate({failed}[{window}]))"
     whole = f"sum by ({by}) (rate({every}[{window}]))"
     return r.alert(
@@ -160,8 +160,8 @@ def _background_alert(r: _Rules) -> Rule:
         f"(\n  {part}\n/\n  {whole}\n)\n> {c.background_failure_ratio:g}\n"
         f"and\n  {whole} > {c.min_rate / 10:g}",
         c.background_for, c.severity_warning,
-        "{{ $labels.openai_job_type }} jobs of {{ $labels.job }} fail",
-        "{{ $value | humanizePercentage }} of the {{ $labels.openai_job_type }} jobs of "
+        f"{{{{ $labels.{r.n.job_type} }}}} jobs of {{{{ $labels.job }}}} fail",
+        f"{{{{ $value | humanizePercentage }}}} of the {{{{ $labels.{r.n.job_type} }}}} jobs of "
         f"{{{{ $labels.job }}}} ended failed, expired or incomplete over {window} "
         f"(threshold {c.background_failure_ratio:.0%}).",
     )
@@ -169,7 +169,8 @@ def _background_alert(r: _Rules) -> Rule:
 
 def _headroom_alert(r: _Rules) -> Rule:
     c = r.c
-    labels = f"{r.by}, {naming.MODEL}, {naming.RATELIMIT_KIND}"
+    kind = r.n.ratelimit_kind
+    labels = f"{r.by}, {naming.MODEL}, {kind}"
     remaining = selector(r.n.ratelimit_remaining, c.selector)
     limit = selector(r.n.ratelimit_limit, c.selector)
     # The gauges keep their last value when calls stop: only alert while calls go out.
@@ -179,10 +180,10 @@ def _headroom_alert(r: _Rules) -> Rule:
         f"min by ({labels}) (\n  {remaining}\n/\n  ({limit} > 0)\n)\n< {c.headroom_ratio:g}\n"
         f"and on ({r.by})\n  {traffic} > 0",
         c.headroom_for, c.severity_warning,
-        "{{ $labels.job }} is close to its OpenAI {{ $labels.openai_ratelimit_kind }} "
+        f"{{{{ $labels.job }}}} is close to its OpenAI {{{{ $labels.{kind} }}}} "
         "limit for {{ $labels.gen_ai_request_model }}",
         "Only {{ $value | humanizePercentage }} of the "
-        "{{ $labels.openai_ratelimit_kind }} rate limit for "
+        f"{{{{ $labels.{kind} }}}} rate limit for "
         "{{ $labels.gen_ai_request_model }} is left (threshold "
         f"{c.headroom_ratio:.0%}), per the x-ratelimit-* headers. 429s follow.",
         error_type="rate_limited",

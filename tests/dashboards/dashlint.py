@@ -37,15 +37,20 @@ def panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def metric_names(variant_names: Any) -> set[str]:
-    histograms = (
-        variant_names.duration, variant_names.tokens, variant_names.first_chunk,
-        variant_names.retry_delay,
-    )
-    plain = (
-        variant_names.attempts, variant_names.background, variant_names.jobs,
-        variant_names.ratelimit_remaining, variant_names.ratelimit_limit,
-    )
-    return {f"{h}_{s}" for h in histograms for s in ("bucket", "count", "sum")} | set(plain)
+    """Every metric name the contract gives one naming variant."""
+    known: set[str] = variant_names.metric_names()
+    return known
+
+
+def selected_names(node: Any) -> list[str]:
+    """The metric names a selector reads: its name, or each alternative of a
+    ``__name__=~"a|b"`` matcher (a series written under one name per naming mode)."""
+    if node.name:
+        return [node.name]
+    for matcher in node.matchers.matchers:
+        if matcher.name == "__name__":
+            return str(matcher.value).split("|")
+    return [""]
 
 
 def lint_expr(expr: str, known_metrics: set[str]) -> list[str]:
@@ -70,8 +75,9 @@ def lint_expr(expr: str, known_metrics: set[str]) -> list[str]:
             job = matchers.get("job")
             if job is None:
                 problems.append(f"selector {node.name} without a job matcher: {expr}")
-            if node.name not in known_metrics:
-                problems.append(f"metric {node.name} is not in the contract: {expr}")
+            for name in selected_names(node):
+                if name not in known_metrics:
+                    problems.append(f"metric {name!r} is not in the contract: {expr}")
 
     promql_parser.walk(ast, visit)
     return problems

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -114,7 +115,10 @@ class Prometheus:
 
     def api(self, path: str, **params: str) -> Any:
         query = urllib.parse.urlencode(params)
-        body = http_json(f"{self.url}/api/v1/{path}?{query}")
+        try:
+            body = http_json(f"{self.url}/api/v1/{path}?{query}")
+        except urllib.error.HTTPError as error:  # Prometheus says why in the body
+            raise AssertionError(f"{path} {params}: {error.read().decode()}") from None
         assert body["status"] == "success", body
         return body["data"]
 

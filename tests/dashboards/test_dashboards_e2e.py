@@ -10,7 +10,9 @@ alerts to a real Alertmanager, which notifies a webhook receiver in this process
 
 Then (a) every query of every panel of both dashboard variants runs against that
 Prometheus, and the panels for the staged codes must return data with the right labels;
-(b) a quota exhaustion must reach the webhook as ``OpenAIQuotaExhausted``.
+(b) a quota exhaustion must reach the webhook as ``OpenAIQuotaExhausted``. All of it twice:
+once with the default names and the default files, once with the latest-names opt-in
+and the ``latest-*`` files.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ import yaml
 from dashboards.config import fast
 from dashboards.generate import render, write
 from dashboards.main_dashboard import CODE_GROUPS
-from dashboards.naming import VARIANTS
+from dashboards.naming import Names
+from dashboards.naming import names as names_of
 
 from tests.dashboards import promstack
 from tests.dashboards.dashlint import panels
@@ -45,6 +48,7 @@ from tests.fault_server import run_fault_server
 pytestmark = pytest.mark.integration
 
 JOBS = {"classic": "openai-e2e", "nosuffix": "openai-e2e-nosuffix"}
+KINDS = tuple(JOBS)  # the two backends' spellings; each naming mode has both
 RATE_INTERVAL = "1m"  # what Grafana would put for $__rate_interval at this zoom
 STAGED_CODES = set(STAGED) | {"stream_interrupted", "quota_exhausted"}
 QUOTA_ALERT = "OpenAIQuotaExhausted"
@@ -59,12 +63,20 @@ NO_SUFFIX_RELABEL = [
 
 @dataclass
 class Stack:
+    mode: str  # "default" or "latest"
     prometheus: promstack.Prometheus
     hook: promstack.Webhook
     fault_url: str
     rules: int
     quota_alert: dict[str, Any]
     quota_alert_after_s: float
+
+    def variant(self, kind: str) -> str:
+        """The generated files' variant for this mode and backend spelling."""
+        return kind if self.mode == "default" else f"latest-{kind}"
+
+    def names(self, kind: str) -> Names:
+        return names_of(self.variant(kind))
 
 
 def scrape_configs(port: int) -> list[dict[str, Any]]:
@@ -76,20 +88,23 @@ def scrape_configs(port: int) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@pytest.fixture(scope="module", params=["default", "latest"])
+def stack(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    mode: str = request.param
     prometheus_bin = binary("prometheus")
     alertmanager_bin = binary("prometheus-alertmanager")
     workdir = tmp_path_factory.mktemp("e2e")
     files = render(fast(), with_dashboards=False)
     write(files, workdir / "rules")
-    rule_files = sorted((workdir / "rules" / "classic").glob("*.yaml"))
+    classic = "classic" if mode == "default" else "latest-classic"
+    rule_files = sorted((workdir / "rules" / classic).glob("*.yaml"))
     with ExitStack() as stack:
         fault_server = stack.enter_context(run_fault_server(
             "--rpm", "100000", "--tpm", "10000000", "--retry-after", "0.05",
             "--queued", "0.05", "--run", "0.05",
         ))
-        app = stack.enter_context(instrumented_app())
+        app = stack.enter_context(instrumented_app(latest=mode == "latest"))
         hook = stack.enter_context(promstack.webhook())
         am_url = stack.enter_context(
             promstack.alertmanager(alertmanager_bin, workdir, hook.url)
@@ -113,7 +128,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         print(f"\n{QUOTA_ALERT} reached the webhook {after_s:.1f}s after the quota ran out")
         time.sleep(2.5)  # two more scrapes: every counter's last increase is in
         rules = sum(len(g["rules"]) for g in prom.api("rules")["groups"])
-        yield Stack(prom, hook, fault_server.base_url, rules, quota_alert, after_s)
+        yield Stack(mode, prom, hook, fault_server.base_url, rules, quota_alert, after_s)
 
 
 def quota_alerts(hook: promstack.Webhook) -> list[dict[str, Any]]:
@@ -125,24 +140,24 @@ def dashboard(variant: str) -> dict[str, Any]:
     return data
 
 
-def concrete(expr: str, variant: str, provider: str = ".*") -> str:
+def concrete(expr: str, kind: str, provider: str = ".*") -> str:
     """The query as Grafana sends it with job selected and every other variable at All
     (or the provider given)."""
-    expr = expr.replace("$__rate_interval", RATE_INTERVAL).replace("$job", JOBS[variant])
+    expr = expr.replace("$__rate_interval", RATE_INTERVAL).replace("$job", JOBS[kind])
     expr = re.sub(r"\$\{?provider\}?", provider, expr)
     return re.sub(r"\$\{?(model|operation|error_type)\}?", ".*", expr)
 
 
-def run_panel(stack: Stack, panel: dict[str, Any], variant: str) -> dict[str, list[Any]]:
+def run_panel(stack: Stack, panel: dict[str, Any], kind: str) -> dict[str, list[Any]]:
     """Legend of each target -> its result series (a Prometheus API error fails here)."""
     return {
-        target["legendFormat"]: stack.prometheus.query(concrete(target["expr"], variant))
+        target["legendFormat"]: stack.prometheus.query(concrete(target["expr"], kind))
         for target in panel["targets"]
     }
 
 
-def panel(variant: str, panel_id: int) -> dict[str, Any]:
-    return next(p for p in panels(dashboard(variant)) if p["id"] == panel_id)
+def panel(stack: Stack, kind: str, panel_id: int) -> dict[str, Any]:
+    return next(p for p in panels(dashboard(stack.variant(kind))) if p["id"] == panel_id)
 
 
 def labels(result: list[Any], *names: str) -> set[Any]:
@@ -158,53 +173,53 @@ def test_the_rules_loaded_into_prometheus(stack: Stack) -> None:
     expected = sum(
         len(group["rules"])
         for name, text in render(fast(), with_dashboards=False).items()
-        if name.startswith("classic/")
+        if name.startswith(stack.variant("classic") + "/")
         for group in yaml.safe_load(text)["groups"]
     )
     assert stack.rules == expected
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_every_panel_query_runs_and_returns_data(stack: Stack, variant: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_panel_query_runs_and_returns_data(stack: Stack, kind: str) -> None:
     empty = []
-    for p in panels(dashboard(variant)):
-        results = run_panel(stack, p, variant)
+    for p in panels(dashboard(stack.variant(kind))):
+        results = run_panel(stack, p, kind)
         if not any(results.values()):
             empty.append(f"{p['id']} {p['title']}")
     assert empty == [], "panels without data"
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_variables_list_the_staged_values(stack: Stack, variant: str) -> None:
-    for variable in dashboard(variant)["templating"]["list"]:
+@pytest.mark.parametrize("kind", KINDS)
+def test_variables_list_the_staged_values(stack: Stack, kind: str) -> None:
+    for variable in dashboard(stack.variant(kind))["templating"]["list"]:
         if variable["type"] != "query":
             continue
         match = re.fullmatch(r"label_values\((.*), (\w+)\)", variable["query"])
         assert match is not None
         values = set(stack.prometheus.api(
-            f"label/{match.group(2)}/values", **{"match[]": concrete(match.group(1), variant)}
+            f"label/{match.group(2)}/values", **{"match[]": concrete(match.group(1), kind)}
         ))
         expected = {
-            "job": {JOBS[variant]}, "provider": {"openai"}, "model": {MODEL},
+            "job": {JOBS[kind]}, "provider": {"openai"}, "model": {MODEL},
             "operation": {"chat", "fetch_response"},
             "error_type": STAGED_CODES,
         }[variable["name"]]
         assert expected <= values, variable["name"]
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_the_provider_variable_filters_every_panel(stack: Stack, variant: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_provider_variable_filters_every_panel(stack: Stack, kind: str) -> None:
     # the fault server is a host of one's own: its calls are gen_ai.provider.name=openai
-    for target in panel(variant, 10)["targets"] + panel(variant, 20)["targets"]:
+    for target in panel(stack, kind, 10)["targets"] + panel(stack, kind, 20)["targets"]:
         assert '$provider' in target["expr"]
-    (request_rate,) = panel(variant, 1)["targets"][:1]
-    assert positive(stack.prometheus.query(concrete(request_rate["expr"], variant, "openai")))
-    assert not positive(stack.prometheus.query(concrete(request_rate["expr"], variant, "groq")))
+    (request_rate,) = panel(stack, kind, 1)["targets"][:1]
+    assert positive(stack.prometheus.query(concrete(request_rate["expr"], kind, "openai")))
+    assert not positive(stack.prometheus.query(concrete(request_rate["expr"], kind, "groq")))
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_failures_by_code_show_each_staged_group(stack: Stack, variant: str) -> None:
-    results = run_panel(stack, panel(variant, 10), variant)
+@pytest.mark.parametrize("kind", KINDS)
+def test_failures_by_code_show_each_staged_group(stack: Stack, kind: str) -> None:
+    results = run_panel(stack, panel(stack, kind, 10), kind)
     staged_groups = {label for label, members in CODE_GROUPS if set(members) & STAGED_CODES}
     assert staged_groups == {
         "rate_limited", "quota_exhausted", "overloaded", "server_error", "timeout",
@@ -215,23 +230,24 @@ def test_failures_by_code_show_each_staged_group(stack: Stack, variant: str) -> 
     assert not positive(results["other"]), "nothing staged falls in 'other'"
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_panels_by_code_carry_the_code_labels(stack: Stack, variant: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_panels_by_code_carry_the_code_labels(stack: Stack, kind: str) -> None:
     def only(panel_id: int) -> list[Any]:
-        (result,) = run_panel(stack, panel(variant, panel_id), variant).values()
+        (result,) = run_panel(stack, panel(stack, kind, panel_id), kind).values()
         return result
 
-    by_outcome = run_panel(stack, panel(variant, 5), variant)
+    by_outcome = run_panel(stack, panel(stack, kind, 5), kind)
     assert positive(by_outcome["ok"])
     assert labels(positive(by_outcome["{{error_type}}"]), "error_type") >= STAGED_CODES
     assert labels(positive(only(70)), "error_type") >= STAGED_CODES
     assert labels(only(11), "error_type") >= STAGED_CODES  # failure share
 
-    four_twenty_nines = labels(positive(only(20)), "error_type", "openai_retry_will_retry")
+    n = stack.names(kind)
+    four_twenty_nines = labels(positive(only(20)), "error_type", n.will_retry)
     assert {("rate_limited", "true"), ("rate_limited", "false"),
             ("quota_exhausted", "false")} <= four_twenty_nines
     assert labels(positive(only(22)), "error_type") == {"rate_limited"}  # retry backoff
-    assert labels(only(21), "gen_ai_request_model", "openai_ratelimit_kind") >= {
+    assert labels(only(21), "gen_ai_request_model", n.ratelimit_kind) >= {
         (MODEL, "requests"), (MODEL, "tokens")
     }
     assert labels(positive(only(23)), "gen_ai_request_model") == {MODEL}
@@ -243,23 +259,24 @@ def test_panels_by_code_carry_the_code_labels(stack: Stack, variant: str) -> Non
     assert labels(positive(only(33)), "error_type") == {"connection_error", "stream_interrupted"}
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_latency_background_and_tokens(stack: Stack, variant: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_latency_background_and_tokens(stack: Stack, kind: str) -> None:
+    n = stack.names(kind)
     for panel_id in (40, 41, 42):
-        (result,) = run_panel(stack, panel(variant, panel_id), variant).values()
+        (result,) = run_panel(stack, panel(stack, kind, panel_id), kind).values()
         outcomes = labels(result, "error_type")
         assert {"ok", "timeout"} <= outcomes
         timeout = next(s for s in result if s["metric"]["error_type"] == "timeout")
         assert 0.4 <= float(timeout["value"][1]) <= 2.6, "a timeout sits near the 0.5 s limit"
-    (background,) = run_panel(stack, panel(variant, 50), variant).values()
+    (background,) = run_panel(stack, panel(stack, kind, 50), kind).values()
     assert {("response", "completed", ""), ("response", "failed", "server_error")} <= labels(
-        positive(background), "openai_job_type", "openai_job_status", "error_type"
+        positive(background), n.job_type, n.job_status, "error_type"
     )
-    (ratio,) = run_panel(stack, panel(variant, 51), variant).values()
+    (ratio,) = run_panel(stack, panel(stack, kind, 51), kind).values()
     assert 0 < float(ratio[0]["value"][1]) < 1
-    (tokens,) = run_panel(stack, panel(variant, 60), variant).values()
+    (tokens,) = run_panel(stack, panel(stack, kind, 60), kind).values()
     assert labels(positive(tokens), "gen_ai_token_type") == {"input", "output"}
-    first_chunk = run_panel(stack, panel(variant, 43), variant)
+    first_chunk = run_panel(stack, panel(stack, kind, 43), kind)
     assert all(first_chunk.values())
 
 

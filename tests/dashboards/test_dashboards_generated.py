@@ -34,3 +34,20 @@ def test_variants_differ_only_in_metric_names() -> None:
     assert "gen_ai_client_operation_duration_seconds_count" in files["classic/openai-errors.json"]
     assert "openai_client_attempts_total" in files["classic/prometheus_alerts.yaml"]
     assert len(classic["panels"]) == len(nosuffix["panels"])
+
+
+def test_the_latest_variants_read_only_the_latest_names() -> None:
+    files = render()
+    for kind in ("classic", "nosuffix"):
+        text = "".join(v for k, v in files.items() if k.startswith(f"latest-{kind}/"))
+        for older in ("openai_client_attempts", "openai_jobs_ended", "openai_ratelimit_",
+                      "openai_job_type", "openai_retry_will_retry", "gen_ai_client_token_usage",
+                      "openai_background_responses"):
+            assert older not in text, (kind, older)
+        for latest in ("openai_error_telemetry_client_attempts", "gen_ai_client_inference_duration",
+                       "gen_ai_client_inference_usage_input_tokens",
+                       "openai_error_telemetry_job_type"):
+            assert latest in text, (kind, latest)
+        default = "".join(v for k, v in files.items() if k.startswith(f"{kind}/"))
+        assert "openai_error_telemetry_" not in default
+        assert "inference" not in default

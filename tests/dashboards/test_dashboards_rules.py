@@ -52,21 +52,41 @@ def test_promtool_unit_tests(promtool: str) -> None:
     assert result.stdout.count("SUCCESS") == len(UNIT_TESTS)
 
 
-def nosuffix_copy(source: Path, rules_dir: Path, target: Path) -> None:
-    """A unit-test file rewritten for the no-suffix names and rule files."""
-    classic, bare = names("classic"), names("nosuffix")
-    text = source.read_text().replace("../out/classic/", f"{rules_dir}/")
-    for field in dataclasses.fields(classic):
-        text = text.replace(getattr(classic, field.name), getattr(bare, field.name))
-    target.write_text(text)
+def renamed_copy(source: Path, variant: str, target: Path) -> None:
+    """A unit-test file (written for the classic names) rewritten for another variant's
+    metric and label names and rule files. In the latest modes the operations the tests
+    stage become inference ones, so the rules must read the inference duration too."""
+    classic, other = names("classic"), names(variant)
+    pairs = {
+        classic.durations[0]: other.durations[-1],
+        classic.attempts: other.attempts,
+        classic.jobs: other.jobs,
+        classic.ratelimit_remaining: other.ratelimit_remaining,
+        classic.ratelimit_limit: other.ratelimit_limit,
+        classic.will_retry: other.will_retry,
+        classic.ratelimit_kind: other.ratelimit_kind,
+        classic.job_type: other.job_type,
+        classic.job_status: other.job_status,
+    }
+    text = source.read_text().replace("../out/classic/", f"{OUT / variant}/")
+    pattern = re.compile("|".join(sorted(map(re.escape, pairs), key=len, reverse=True)))
+    target.write_text(pattern.sub(lambda m: pairs[m.group(0)], text))
 
 
-def test_promtool_unit_tests_on_nosuffix_rules(promtool: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v != "classic"])
+def test_promtool_unit_tests_on_every_variant(promtool: str, variant: str,
+                                              tmp_path: Path) -> None:
     copies = []
     for source in UNIT_TESTS:
         copies.append(tmp_path / source.name)
-        nosuffix_copy(source, OUT / "nosuffix", copies[-1])
-    assert "_total" not in "".join(c.read_text() for c in copies)
+        renamed_copy(source, variant, copies[-1])
+    text = "".join(c.read_text() for c in copies)
+    if "nosuffix" in variant:
+        assert "_total" not in text
+    if variant.startswith("latest-"):
+        assert "openai_client_attempts" not in text
+        assert "openai_job_type" not in text
+        assert "inference_duration" in text
     result = run(promtool, "test", "rules", *map(str, copies))
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -46,8 +46,9 @@ class App:
 
 
 @contextmanager
-def instrumented_app() -> Iterator[App]:
-    """Instrument the SDK into a Prometheus exporter on 127.0.0.1; undo everything after."""
+def instrumented_app(latest: bool = False) -> Iterator[App]:
+    """Instrument the SDK into a Prometheus exporter on 127.0.0.1; undo everything after.
+    ``latest``: with the latest-names opt-in."""
     registry = CollectorRegistry(auto_describe=True)
     reader = PrometheusMetricReader(registry=registry)
     resource = Resource.create({"service.name": "openai-e2e"})
@@ -55,7 +56,8 @@ def instrumented_app() -> Iterator[App]:
     tracer_provider = TracerProvider(resource=resource)
     server, thread = start_http_server(0, addr="127.0.0.1", registry=registry)
     openai_error_telemetry.instrument(
-        meter_provider=meter_provider, tracer_provider=tracer_provider
+        meter_provider=meter_provider, tracer_provider=tracer_provider,
+        latest_genai_names=latest,
     )
     try:
         yield App(metrics_port=server.server_port)

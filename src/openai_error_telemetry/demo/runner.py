@@ -189,8 +189,10 @@ def _with_telemetry(options: DemoOptions, server: FaultServer, server_started: f
               file=err)
         return 1
     try:
+        # default names whatever the environment opts into: the live view reads them
         instrument(meter_provider=pipeline.meter_provider,
-                   tracer_provider=pipeline.tracer_provider, retry_guard=True)
+                   tracer_provider=pipeline.tracer_provider, retry_guard=True,
+                   latest_genai_names=False)
         try:
             return _play(options, server, server_started, scenario, pipeline, out)
         finally:

@@ -328,10 +328,11 @@ class Operation:
         if facts is None or facts.job_id is None:
             return
         if single:
-            self.end_attrs[semconv.OPENAI_JOB_TYPE] = facts.surface.name
-            self.end_attrs[semconv.OPENAI_JOB_STATUS] = facts.status
+            names = self.rec.names
+            self.end_attrs[names.job_type] = facts.surface.name
+            self.end_attrs[names.job_status] = facts.status
             if background:
-                self.end_attrs[semconv.OPENAI_RESPONSE_BACKGROUND] = True
+                self.end_attrs[names.response_background] = True
         key = job_key(facts.surface.name, facts.job_id)
         if not facts.terminal:
             self.rt.tracker.created(key, self.span.get_span_context())

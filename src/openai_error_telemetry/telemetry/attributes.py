@@ -7,33 +7,36 @@ but never on metrics.
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Optional, Union
 
 from ..classification import Classification
 from . import semconv
+from .semconv import OwnNames
 
 AttributeValue = Union[str, bool, int, float]
 Attributes = dict[str, AttributeValue]
 
 
-def error_attributes(classification: Classification) -> Attributes:
+def error_attributes(classification: Classification,
+                     names: OwnNames = semconv.OLDER_NAMES) -> Attributes:
     """The span attributes of a failure: our code as ``error.type`` plus the raw facts."""
     attributes: Attributes = {
         semconv.ERROR_TYPE: classification.code.value,
-        semconv.OPENAI_ERROR_RETRYABLE: classification.retryable,
-        semconv.OPENAI_FAILURE_SOURCE: classification.source,
+        names.error_retryable: classification.retryable,
+        names.failure_source: classification.source,
     }
-    optional: tuple[tuple[str, object], ...] = (
-        (semconv.OPENAI_ERROR_CODE, classification.provider_code),
-        (semconv.OPENAI_ERROR_TYPE, classification.provider_type),
-        (semconv.OPENAI_RETRY_AFTER, classification.retry_after),
-        (semconv.OPENAI_RATELIMIT_KIND, classification.rate_limit_kind),
-        (semconv.OPENAI_RATE_LIMIT_KIND_DEPRECATED, classification.rate_limit_kind),
-        (semconv.OPENAI_REQUEST_ID, classification.request_id),
+    kind = classification.rate_limit_kind
+    optional: tuple[tuple[Optional[str], object], ...] = (
+        (names.error_code, classification.provider_code),
+        (names.error_type, classification.provider_type),
+        (names.retry_after, classification.retry_after),
+        (names.ratelimit_kind, kind),
+        (names.rate_limit_kind_older, kind),
+        (names.request_id, classification.request_id),
         (semconv.HTTP_RESPONSE_STATUS_CODE, classification.http_status),
     )
     for name, value in optional:
-        if isinstance(value, (str, bool, int, float)):
+        if name is not None and isinstance(value, (str, bool, int, float)):
             attributes[name] = value
     return attributes
 

@@ -46,26 +46,28 @@ def failure_fields(
     attempt: Optional[int] = None,
     retry_delay_s: Optional[float] = None,
     will_retry: Optional[bool] = None,
+    names: semconv.OwnNames = semconv.OLDER_NAMES,
 ) -> dict[str, Any]:
     """The fields every failure event carries; never a message, prompt or header value."""
     code = classification.code.value
     fields: dict[str, Any] = {
-        # the code and the rate-limit kind under the names spans and metrics use; the
-        # older keys stay beside them until the next minor release (telemetry.md)
+        # the code and the rate-limit kind under the names spans and metrics use
         semconv.ERROR_TYPE: code,
-        semconv.OPENAI_RATELIMIT_KIND: classification.rate_limit_kind,
-        "error_code": code,
+        names.ratelimit_kind: classification.rate_limit_kind,
         "retryable": classification.retryable,
         "http_status": classification.http_status,
         "provider_code": classification.provider_code,
         "provider_type": classification.provider_type,
         "request_id": classification.request_id,
-        "rate_limit_kind": classification.rate_limit_kind,
         "retry_after_s": classification.retry_after,
         "operation": operation,
         "model": model,
         "source": classification.source,
     }
+    if names.older_log_keys:
+        # the older keys, by default only, until the next minor release (telemetry.md)
+        fields["error_code"] = code
+        fields["rate_limit_kind"] = classification.rate_limit_kind
     if attempt is not None:
         fields["attempt"] = attempt
     if will_retry is not None:

@@ -15,6 +15,7 @@ from .. import __version__
 from . import semconv
 from .counts import Totals, observable_totals
 from .ratelimits import RateLimitState, rate_limit_state
+from .semconv import OwnNames
 
 # The GenAI semantic conventions' advice for durations (seconds) and token counts.
 DURATION_BUCKETS: tuple[float, ...] = (
@@ -66,6 +67,7 @@ class Instruments:
         "duration",
         "jobs",
         "latest",
+        "names",
         "ratelimits",
         "retry_delay",
         "time_to_first_chunk",
@@ -73,6 +75,9 @@ class Instruments:
     )
 
     def __init__(self, meter: Meter, latest_names: bool = False) -> None:
+        # how our own names are spelt in this mode: read by the recorder too
+        self.names: OwnNames = semconv.own_names(latest_names)
+        names = self.names
         self.duration: Histogram = meter.create_histogram(
             semconv.METRIC_OPERATION_DURATION, unit="s",
             description="Duration of an OpenAI operation, retries included.",
@@ -91,24 +96,26 @@ class Instruments:
         # Counters are totals of ours, read at collection time (counts.py): an add is
         # an integer increment on the call path instead of the SDK's measurement.
         self.attempts: Totals = observable_totals(
-            meter, semconv.METRIC_ATTEMPTS, unit="{attempt}",
+            meter, names.metric_attempts, unit="{attempt}",
             description="HTTP attempts, the SDK's own retries included.",
         )
         self.retry_delay: Histogram = meter.create_histogram(
-            semconv.METRIC_RETRY_DELAY, unit="s",
+            names.metric_retry_delay, unit="s",
             description="Backoff the SDK sleeps before a retry, by the error that caused it.",
             explicit_bucket_boundaries_advisory=RETRY_DELAY_BUCKETS,
         )
         self.jobs: Totals = observable_totals(
-            meter, semconv.METRIC_JOBS_ENDED, unit="{job}",
+            meter, names.metric_jobs_ended, unit="{job}",
             description="Asynchronous jobs seen ended (any surface), each counted once.",
         )
-        self.background: Totals = observable_totals(
-            meter, semconv.METRIC_BACKGROUND_RESPONSES, unit="{response}",
-            description="Terminal outcomes of background responses, each counted once.",
-        )
-        # openai.ratelimit.remaining / .limit: observable, read at collection time
-        self.ratelimits: RateLimitState = rate_limit_state(meter)
+        # the older count of background Responses alone: default mode only
+        self.background: Optional[Totals] = None if names.metric_background_responses is None \
+            else observable_totals(
+                meter, names.metric_background_responses, unit="{response}",
+                description="Terminal outcomes of background responses, each counted once.",
+            )
+        # the rate-limit remaining / limit gauges: observable, read at collection time
+        self.ratelimits: RateLimitState = rate_limit_state(meter, names)
         self.latest: Optional[LatestInstruments] = (
             LatestInstruments(meter) if latest_names else None
         )

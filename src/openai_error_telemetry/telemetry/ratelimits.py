@@ -9,7 +9,6 @@ seen is reported at every collection, so none goes stale while the process lives
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Mapping
 from typing import Optional
 from weakref import WeakKeyDictionary
@@ -27,9 +26,10 @@ _Series = tuple[str, str, Optional[str], Optional[str]]  # kind, server, model, 
 class RateLimitState:
     """The latest ``remaining`` and ``limit`` per series, written by calls, read by callbacks."""
 
-    __slots__ = ("attributes", "limit", "remaining")
+    __slots__ = ("attributes", "kind_name", "limit", "remaining")
 
-    def __init__(self) -> None:
+    def __init__(self, kind_name: str = semconv.OPENAI_RATELIMIT_KIND) -> None:
+        self.kind_name = kind_name  # the rate-limit kind's attribute name in this mode
         self.remaining: dict[_Series, float] = {}
         self.limit: dict[_Series, float] = {}
         self.attributes: dict[_Series, Attributes] = {}
@@ -50,7 +50,7 @@ class RateLimitState:
                 table.pop(oldest, None)
         kind, server, model, provider = series
         attributes: Attributes = {
-            semconv.OPENAI_RATELIMIT_KIND: kind,
+            self.kind_name: kind,
             semconv.SERVER_ADDRESS: server,
         }
         if model is not None:
@@ -69,14 +69,14 @@ class RateLimitState:
 class RateLimitGauges:
     """The two observable gauges of one meter; ``state`` is swapped by each instrument()."""
 
-    def __init__(self, meter: Meter) -> None:
-        self.state = RateLimitState()
+    def __init__(self, meter: Meter, names: semconv.OwnNames) -> None:
+        self.state = RateLimitState(names.ratelimit_kind)
         meter.create_observable_gauge(
-            semconv.METRIC_RATELIMIT_REMAINING, callbacks=[self._remaining], unit="{1}",
+            names.metric_ratelimit_remaining, callbacks=[self._remaining], unit="{1}",
             description="x-ratelimit-remaining-* of the latest response.",
         )
         meter.create_observable_gauge(
-            semconv.METRIC_RATELIMIT_LIMIT, callbacks=[self._limit], unit="{1}",
+            names.metric_ratelimit_limit, callbacks=[self._limit], unit="{1}",
             description="x-ratelimit-limit-* of the latest response.",
         )
 
@@ -88,19 +88,22 @@ class RateLimitGauges:
 
 
 # A meter hands back its first instrument of a name (and keeps its callbacks) when asked
-# again, so the gauges are made once per meter and a new instrument() gets a new state.
-_GAUGES: WeakKeyDictionary[Meter, RateLimitGauges] = WeakKeyDictionary()
+# again, so the gauges are made once per meter and naming mode, and a new instrument()
+# gets a new state.
+_GAUGES: WeakKeyDictionary[Meter, dict[semconv.OwnNames, RateLimitGauges]] = (
+    WeakKeyDictionary()
+)
 
 
-def rate_limit_state(meter: Meter) -> RateLimitState:
+def rate_limit_state(meter: Meter,
+                     names: semconv.OwnNames = semconv.OLDER_NAMES) -> RateLimitState:
     """A fresh state, read by ``meter``'s rate-limit gauges from now on."""
     try:
-        gauges = _GAUGES.get(meter)
+        by_names = _GAUGES.setdefault(meter, {})
     except TypeError:  # a meter that cannot be weakly referenced: no reuse
-        gauges = None
+        by_names = {}
+    gauges = by_names.get(names)
     if gauges is None:
-        gauges = RateLimitGauges(meter)
-        with contextlib.suppress(TypeError):
-            _GAUGES[meter] = gauges
-    gauges.state = RateLimitState()
+        gauges = by_names[names] = RateLimitGauges(meter, names)
+    gauges.state = RateLimitState(names.ratelimit_kind)
     return gauges.state

@@ -63,12 +63,13 @@ class JobEnd(NamedTuple):
 class Recorder:
     """Spans, metrics and logs for the operations of one ``instrument()``."""
 
-    __slots__ = ("instruments", "logs", "record_exceptions", "tracer")
+    __slots__ = ("instruments", "logs", "names", "record_exceptions", "tracer")
 
     def __init__(self, tracer: Tracer, instruments: Instruments, *, logs: bool,
                  record_exceptions: bool) -> None:
         self.tracer = tracer
         self.instruments = instruments
+        self.names = instruments.names  # our own names as this mode spells them
         self.logs = logs
         self.record_exceptions = record_exceptions
 
@@ -93,12 +94,12 @@ class Recorder:
             attributes = with_error(attributes, reason)
         self.instruments.retry_delay.record(delay, attributes)
         event: Attributes = {
-            semconv.OPENAI_RETRY_DELAY: delay,
+            self.names.retry_delay: delay,
             semconv.HTTP_REQUEST_RESEND_COUNT: attempt.number + 1,
         }
         if reason is not None:
             event[semconv.ERROR_TYPE] = reason.code.value
-        op.span.add_event(semconv.EVENT_RETRY, event)
+        op.span.add_event(self.names.event_retry, event)
 
     def attempt_ended(self, op: OperationView, attempt: AttemptView, will_retry: bool,
                       delay: Optional[float], now: float) -> None:
@@ -121,18 +122,19 @@ class Recorder:
                 span.set_attribute(semconv.HTTP_RESPONSE_STATUS_CODE, attempt.status)
             self._count_attempt(op, attempt, will_retry)
             if failure is not None:
-                span.set_attribute(semconv.OPENAI_RETRY_WILL_RETRY, will_retry)
+                names = self.names
+                span.set_attribute(names.retry_will_retry, will_retry)
                 if delay is not None:
-                    span.set_attribute(semconv.OPENAI_RETRY_DELAY, delay)
+                    span.set_attribute(names.retry_delay, delay)
                 if attempt.guard_stopped:
-                    span.set_attribute(semconv.OPENAI_RETRY_GUARD_STOPPED, True)
-                mark_failed(span, failure)
+                    span.set_attribute(names.retry_guard_stopped, True)
+                mark_failed(span, failure, names=names)
                 if self.logs:
                     fields = logs.failure_fields(
                         failure, span, operation=op.name, model=op.model,
                         duration_s=now - attempt.start, attempt=attempt.number + 1,
-                        retry_delay_s=delay, will_retry=will_retry)
-                    logs.emit(semconv.LOG_ATTEMPT_FAILED,
+                        retry_delay_s=delay, will_retry=will_retry, names=names)
+                    logs.emit(names.log_attempt_failed,
                               "warning" if will_retry else "error", fields)
         finally:
             # whatever failed above, the attempt span never stays open
@@ -147,8 +149,8 @@ class Recorder:
             attributes = with_error(attributes, failure)
             if failure.rate_limit_kind is not None:
                 # requests vs tokens: two values, only on rate-limited attempts
-                attributes[semconv.OPENAI_RATELIMIT_KIND] = failure.rate_limit_kind
-        attributes[semconv.OPENAI_RETRY_WILL_RETRY] = will_retry
+                attributes[self.names.ratelimit_kind] = failure.rate_limit_kind
+        attributes[self.names.retry_will_retry] = will_retry
         self.instruments.attempts.add(1, attributes)
 
     def rate_limits(self, server: str, model: Optional[str],
@@ -194,33 +196,35 @@ class Recorder:
 
     def job_ended(self, op: OperationView, job: JobEnd, now: float) -> None:
         """A job seen ended for the first time: one count, one span event, one log."""
+        names = self.names
         attributes = metric_attributes(op)
-        attributes[semconv.OPENAI_JOB_TYPE] = job.surface
-        attributes[semconv.OPENAI_JOB_STATUS] = job.status
+        attributes[names.job_type] = job.surface
+        attributes[names.job_status] = job.status
         if job.failure is not None:
             attributes = with_error(attributes, job.failure)
         self.instruments.jobs.add(1, attributes)
-        if job.background_response:
+        background = self.instruments.background
+        if job.background_response and background is not None and (
+                names.response_status_older is not None):
             legacy = metric_attributes(op)
-            legacy[semconv.OPENAI_RESPONSE_STATUS] = job.status
+            legacy[names.response_status_older] = job.status
             if job.failure is not None:
                 legacy = with_error(legacy, job.failure)
-            self.instruments.background.add(1, legacy)
-        event: Attributes = {semconv.OPENAI_JOB_TYPE: job.surface,
-                             semconv.OPENAI_JOB_STATUS: job.status}
+            background.add(1, legacy)
+        event: Attributes = {names.job_type: job.surface, names.job_status: job.status}
         if job.job_id is not None:
-            event[semconv.OPENAI_JOB_ID] = job.job_id
+            event[names.job_id] = job.job_id
         if job.failure is not None:
-            event.update(error_attributes(job.failure))
-        op.span.add_event(semconv.EVENT_JOB_ENDED, event)
+            event.update(error_attributes(job.failure, names))
+        op.span.add_event(names.event_job_ended, event)
         if job.is_failure and job.failure is not None and self.logs:
             fields = logs.failure_fields(job.failure, op.span, operation=op.name,
                                          model=op.response_model or op.model,
-                                         duration_s=now - op.start)
+                                         duration_s=now - op.start, names=names)
             fields["job_type"] = job.surface
             fields["job_status"] = job.status
             fields["job_id"] = job.job_id
-            logs.emit(semconv.LOG_JOB_FAILED, "error", fields)
+            logs.emit(names.log_job_failed, "error", fields)
 
     # -- the end -----------------------------------------------------------------------
 
@@ -229,10 +233,11 @@ class Recorder:
         """A failure no attempt reported: a raised stream, parse(), a failed generation."""
         if not self.logs:
             return
-        event = semconv.LOG_STREAM_FAILED if streaming else semconv.LOG_OPERATION_FAILED
+        names = self.names
+        event = names.log_stream_failed if streaming else names.log_operation_failed
         fields = logs.failure_fields(failure, op.span, operation=op.name,
                                      model=op.response_model or op.model,
-                                     duration_s=now - op.start)
+                                     duration_s=now - op.start, names=names)
         logs.emit(event, "error", fields)
 
     def exception(self, op: OperationView, error: BaseException) -> None:
@@ -249,16 +254,15 @@ class Recorder:
             if op.response_model is not None:
                 end_attrs[semconv.GEN_AI_RESPONSE_MODEL] = op.response_model
             if outcome is not None:
-                end_attrs[semconv.OPENAI_STREAM_OUTCOME] = outcome
+                end_attrs[self.names.stream_outcome] = outcome
+            for name, older in self.names.older_span_names:  # none when opted in
+                if name in end_attrs:
+                    end_attrs[older] = end_attrs[name]
             latest = self.instruments.latest
-            if latest is None:
-                for name, older in semconv.OLDER_SPAN_NAMES:
-                    if name in end_attrs:
-                        end_attrs[older] = end_attrs[name]
             if end_attrs:
                 span.set_attributes(end_attrs)  # one call, one lock, whatever was learnt
             if failure is not None:
-                mark_failed(span, failure)
+                mark_failed(span, failure, names=self.names)
                 attributes = with_error(attributes, failure)
             histogram = (latest.duration
                          if latest is not None and op.name in INFERENCE_OPERATIONS

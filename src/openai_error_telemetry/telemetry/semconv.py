@@ -1,7 +1,9 @@
 """Every attribute, metric and event name this package emits, as constants.
 
 GenAI, HTTP and error names come from the OpenTelemetry semantic conventions; ours
-live under ``openai.*``. ``docs/telemetry.md`` is the contract these spell out.
+are in ``OwnNames``: under ``openai_error_telemetry.*`` with the latest-names opt-in, and
+under their older ``openai.*`` spelling by default (the conventions now own ``openai.*``).
+``docs/telemetry.md`` is the contract these spell out.
 
 Which conventions: the GenAI ones as of ``GENAI_CONVENTIONS`` (their repository has no
 release yet, so a commit is the pin), HTTP, server, URL and error ones as of the core
@@ -10,6 +12,9 @@ schema the official instrumentation's helper declares).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Optional
 
 GENAI_CONVENTIONS = (
     "open-telemetry/semantic-conventions-genai@e8fc5751506258db1459d1bde47994e01dee922e"
@@ -120,3 +125,102 @@ LOG_ATTEMPT_FAILED = "openai.attempt.failed"
 LOG_OPERATION_FAILED = "openai.operation.failed"
 LOG_STREAM_FAILED = "openai.stream.failed"
 LOG_JOB_FAILED = "openai.job.failed"
+
+
+# Our own names, in the one place that says how each mode spells them.
+OWN_NAMESPACE = "openai_error_telemetry"
+_OLDER_NAMESPACE = "openai"
+
+
+@dataclass(frozen=True)
+class OwnNames:
+    """Every name of ours, as one mode writes it. ``None``: not written in that mode
+    (an older spelling or a duplicate count kept only for dashboards built on it)."""
+
+    error_code: str
+    error_type: str
+    error_retryable: str
+    retry_after: str
+    ratelimit_kind: str
+    request_id: str
+    failure_source: str
+    retry_will_retry: str
+    retry_delay: str
+    retry_guard_stopped: str
+    response_background: str
+    job_type: str
+    job_status: str
+    job_id: str
+    stream_outcome: str
+    event_retry: str
+    event_job_ended: str
+    metric_attempts: str
+    metric_retry_delay: str
+    metric_jobs_ended: str
+    metric_ratelimit_remaining: str
+    metric_ratelimit_limit: str
+    log_attempt_failed: str
+    log_operation_failed: str
+    log_stream_failed: str
+    log_job_failed: str
+    rate_limit_kind_older: Optional[str]
+    response_status_older: Optional[str]
+    metric_background_responses: Optional[str]
+    older_span_names: tuple[tuple[str, str], ...]
+    older_log_keys: bool  # error_code and rate_limit_kind beside error.type in log events
+
+
+OLDER_NAMES = OwnNames(
+    error_code=OPENAI_ERROR_CODE,
+    error_type=OPENAI_ERROR_TYPE,
+    error_retryable=OPENAI_ERROR_RETRYABLE,
+    retry_after=OPENAI_RETRY_AFTER,
+    ratelimit_kind=OPENAI_RATELIMIT_KIND,
+    request_id=OPENAI_REQUEST_ID,
+    failure_source=OPENAI_FAILURE_SOURCE,
+    retry_will_retry=OPENAI_RETRY_WILL_RETRY,
+    retry_delay=OPENAI_RETRY_DELAY,
+    retry_guard_stopped=OPENAI_RETRY_GUARD_STOPPED,
+    response_background=OPENAI_RESPONSE_BACKGROUND,
+    job_type=OPENAI_JOB_TYPE,
+    job_status=OPENAI_JOB_STATUS,
+    job_id=OPENAI_JOB_ID,
+    stream_outcome=OPENAI_STREAM_OUTCOME,
+    event_retry=EVENT_RETRY,
+    event_job_ended=EVENT_JOB_ENDED,
+    metric_attempts=METRIC_ATTEMPTS,
+    metric_retry_delay=METRIC_RETRY_DELAY,
+    metric_jobs_ended=METRIC_JOBS_ENDED,
+    metric_ratelimit_remaining=METRIC_RATELIMIT_REMAINING,
+    metric_ratelimit_limit=METRIC_RATELIMIT_LIMIT,
+    log_attempt_failed=LOG_ATTEMPT_FAILED,
+    log_operation_failed=LOG_OPERATION_FAILED,
+    log_stream_failed=LOG_STREAM_FAILED,
+    log_job_failed=LOG_JOB_FAILED,
+    rate_limit_kind_older=OPENAI_RATE_LIMIT_KIND_DEPRECATED,
+    response_status_older=OPENAI_RESPONSE_STATUS,
+    metric_background_responses=METRIC_BACKGROUND_RESPONSES,
+    older_span_names=OLDER_SPAN_NAMES,
+    older_log_keys=True,
+)
+
+
+def _moved(older: OwnNames) -> OwnNames:
+    """The latest spelling: each name of ours under our namespace, the older-only ones
+    dropped. Derived, so the two modes cannot name different things."""
+    prefix = _OLDER_NAMESPACE + "."
+    moved: dict[str, object] = {}
+    for field in fields(older):
+        value = getattr(older, field.name)
+        if isinstance(value, str) and value.startswith(prefix):
+            moved[field.name] = f"{OWN_NAMESPACE}.{value[len(prefix):]}"
+    moved.update(rate_limit_kind_older=None, response_status_older=None,
+                 metric_background_responses=None, older_span_names=(), older_log_keys=False)
+    return replace(older, **moved)  # type: ignore[arg-type]
+
+
+LATEST_NAMES = _moved(OLDER_NAMES)
+
+
+def own_names(latest: bool) -> OwnNames:
+    return LATEST_NAMES if latest else OLDER_NAMES
