@@ -65,6 +65,11 @@ def install(peer: Peer) -> bool:
 
 
 def main(argv: list[str]) -> int:
+    unknown = [name for name in argv if name not in BY_NAME]
+    if unknown:
+        print(f"peers.py: unknown peer {', '.join(unknown)}; usage: peers.py [PEER ...] "
+              f"with PEER one of {', '.join(BY_NAME)}", file=sys.stderr)
+        return 2
     ROOT.mkdir(exist_ok=True)
     (ROOT / ".gitignore").write_text("*\n")
     chosen = [BY_NAME[name] for name in argv] if argv else list(PEERS)

@@ -12,6 +12,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
 
 from .. import __version__
 from ..telemetry import semconv
+from ..telemetry.events import exception_logger
 from ..telemetry.metrics import create_instruments
 from . import patches, runtime, sdk
 from .config import load_settings
@@ -23,6 +24,7 @@ class OpenAIErrorTelemetryInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """Spans, metrics and logs with a stable error code for every OpenAI call and attempt.
 
     Keyword arguments of ``instrument()``: ``tracer_provider``, ``meter_provider``,
+    ``logger_provider`` (for the ``gen_ai.client.operation.exception`` log events),
     ``retry_guard``, ``record_exceptions``, ``logs``, ``latest_genai_names``,
     ``background_max_tracked`` (see docs/configuration.md).
     """
@@ -40,7 +42,10 @@ class OpenAIErrorTelemetryInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         instruments = create_instruments(
             kwargs.get("meter_provider"), settings.latest_genai_names
         )
-        runtime.set_runtime(runtime.Runtime(tracer, instruments, settings, layout))
+        runtime.set_runtime(runtime.Runtime(
+            tracer, instruments, settings, layout,
+            exception_logger(kwargs.get("logger_provider")),
+        ))
         self._patches: list[patches.Patch] = patches.apply(layout, settings)
 
     def _uninstrument(self, **kwargs: Any) -> None:

@@ -50,6 +50,14 @@ from .runtime import Runtime
 
 _NEVER_WINS = guard_stops()  # the contract's retry-guard column
 _MAX_RAW_BODY = 256 * 1024  # a raw job answer larger than this is not parsed
+_MAX_CHOICES = 16  # finish reasons read from at most this many choices (n > 16 is rare)
+_MAX_TIER = 32  # a service tier is a short word ("auto", "flex", "priority")
+_MAX_FACT = 128  # a longer service tier or fingerprint is not a real one: not recorded
+# Strings of a returned object written on the span as they are, spans only
+_RESPONSE_FACTS = (
+    ("service_tier", semconv.OPENAI_RESPONSE_SERVICE_TIER),
+    ("system_fingerprint", semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT),
+)
 
 
 class Attempt:
@@ -94,14 +102,32 @@ def _server(client: Any) -> tuple[str, int]:
     return host, port
 
 
-def _request_facts(options: Any) -> tuple[Optional[str], bool]:
-    """The requested model and whether a stream is asked for (``gen_ai.request.stream``),
-    from one read of the JSON body."""
+def _request_facts(options: Any) -> tuple[Optional[str], Optional[Attributes]]:
+    """The requested model and the span-only request attributes (``gen_ai.request.stream``,
+    ``openai.request.service_tier``), from one read of the JSON body."""
     data = getattr(options, "json_data", None)
     if not isinstance(data, dict):
-        return None, False
+        return None, None
     model = data.get("model")
-    return (model if isinstance(model, str) else None), data.get("stream") is True
+    span_only: Optional[Attributes] = None
+    if data.get("stream") is True:
+        span_only = {semconv.GEN_AI_REQUEST_STREAM: True}
+    tier = data.get("service_tier")
+    if isinstance(tier, str) and len(tier) <= _MAX_TIER:
+        span_only = {**(span_only or {}), semconv.OPENAI_REQUEST_SERVICE_TIER: tier}
+    return (model if isinstance(model, str) else None), span_only
+
+
+def _finish_reasons(choices: Any) -> Optional[tuple[str, ...]]:
+    """``choices[].finish_reason`` of a chat completion, completion or stream chunk."""
+    if not isinstance(choices, list) or not choices:
+        return None
+    reasons = []
+    for choice in choices[:_MAX_CHOICES]:
+        reason = _values(choice).get("finish_reason")
+        if isinstance(reason, str):
+            reasons.append(reason)
+    return tuple(reasons) if reasons else None
 
 
 def _usage_numbers(usage: Any) -> tuple[Optional[int], Optional[int]]:
@@ -167,7 +193,12 @@ class Operation:
         self.start = time.perf_counter()
         self.description = describe(str(options.method), str(options.url))
         self.name = self.description.name
-        self.model, streams = _request_facts(options)
+        self.model, span_only = _request_facts(options)
+        description = self.description
+        api_type = (semconv.API_TYPE_RESPONSES if description.is_responses
+                    else semconv.API_TYPE_CHAT_COMPLETIONS if self.name == "chat" else None)
+        if api_type is not None:
+            span_only = {**(span_only or {}), semconv.OPENAI_API_TYPE: api_type}
         host, port = _server(client)
         layout = rt.layout
         provider = provider_of(client, host, layout.azure_types, layout.bedrock_types)
@@ -183,7 +214,7 @@ class Operation:
         # what is learnt during the call, written onto the span once, at its end
         self.end_attrs: Attributes = {}
         self.span = self.rec.start_operation(self.name, self.model, attrs, self._links(),
-                                             streams)
+                                             span_only)
         self.context: Context = trace.set_span_in_context(self.span)
         self.http_client = getattr(client, "_client", None)
         self.attempt: Optional[Attempt] = None
@@ -292,6 +323,13 @@ class Operation:
         response_id = values.get("id")
         if isinstance(response_id, str) and values.get("object") != "list":
             self.end_attrs[semconv.GEN_AI_RESPONSE_ID] = response_id
+        reasons = _finish_reasons(values.get("choices"))
+        if reasons is not None:
+            self.end_attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
+        for field, name in _RESPONSE_FACTS:
+            value = values.get(field)
+            if isinstance(value, str) and len(value) <= _MAX_FACT:
+                self.end_attrs[name] = value
         usage = values.get("usage")
         # A read of an existing job (retrieve, cancel, its items) reports no usage: the
         # call that produced the output did, and polling would count it again.
@@ -372,7 +410,7 @@ class Operation:
                 failure = classify_exception(error, after_response=after_response)
             self.finish_attempt(will_retry=False)
             self.raised_failure = failure
-            self.rec.exception(self, error)
+            self.rec.exception(self, error, failure)
             if not attempt_failed:
                 self.rec.operation_failed_log(self, failure, self.streaming,
                                               time.perf_counter())
@@ -389,6 +427,16 @@ class Operation:
         if self.failure is None:
             self.stream_failure = failure
             self.rec.operation_failed_log(self, failure, True, time.perf_counter())
+
+    def chunk_finished(self, choices: Any) -> None:
+        """A stream chunk that ends one or more choices: their finish reasons, in order."""
+        reasons = _finish_reasons(choices)
+        if reasons is not None:
+            key = semconv.GEN_AI_RESPONSE_FINISH_REASONS
+            earlier = self.end_attrs.get(key)
+            if isinstance(earlier, tuple) and len(earlier) < _MAX_CHOICES:
+                reasons = earlier + reasons
+            self.end_attrs[key] = reasons
 
     def first_chunk(self) -> None:
         self.rec.first_chunk(self, time.perf_counter() - self.start)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Optional
 
+from opentelemetry._logs import Logger
 from opentelemetry.trace import Tracer
 
 from ..telemetry.metrics import Instruments
@@ -32,6 +33,7 @@ class Runtime:
         instruments: Instruments,
         settings: Settings,
         layout: SdkLayout,
+        exception_logger: Optional[Logger] = None,
     ) -> None:
         self.tracer = tracer
         self.instruments = instruments
@@ -39,7 +41,8 @@ class Runtime:
         self.layout = layout
         self.tracker = JobTracker(settings.background_max_tracked)
         self.recorder = Recorder(tracer, instruments, logs=settings.logs,
-                                 record_exceptions=settings.record_exceptions)
+                                 record_exceptions=settings.record_exceptions,
+                                 exception_logger=exception_logger)
 
 
 _runtime: Optional[Runtime] = None

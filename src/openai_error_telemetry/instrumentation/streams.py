@@ -54,13 +54,17 @@ class StreamWatcher:
         if isinstance(values, dict):
             kind = values.get("type")
             usage = values.get("usage")
+            choices = values.get("choices")
         else:
             kind = getattr(item, "type", None)
             usage = getattr(item, "usage", None)
+            choices = None
         if isinstance(kind, str) and kind.startswith(("response.", "error")):
             self._responses_event(kind, item)
         elif usage is not None or op.response_model is None:
-            op.observe_model(item)
+            op.observe_model(item)  # reads its finish reasons too
+        elif choices and _finishes(choices):
+            op.chunk_finished(choices)
 
     def _responses_event(self, kind: str, item: Any) -> None:
         self.responses_events = True
@@ -293,3 +297,12 @@ def trace_stream(stream: Any, op: Operation, is_async: bool) -> Any:
     if is_async:
         return TracedAsyncStream(stream, watcher)
     return TracedStream(stream, watcher)
+
+
+def _finishes(choices: Any) -> bool:
+    """Whether a chunk ends a choice: its last choice has a finish reason (one dict read
+    per chunk; most chunks end nothing)."""
+    if not isinstance(choices, list):
+        return False
+    values = getattr(choices[-1], "__dict__", None)
+    return isinstance(values, dict) and values.get("finish_reason") is not None

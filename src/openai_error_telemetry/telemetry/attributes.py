@@ -13,7 +13,7 @@ from ..classification import Classification
 from . import semconv
 from .semconv import OwnNames
 
-AttributeValue = Union[str, bool, int, float]
+AttributeValue = Union[str, bool, int, float, tuple[str, ...]]
 Attributes = dict[str, AttributeValue]
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional, Protocol
 
+from opentelemetry._logs import Logger
 from opentelemetry.context import Context
 from opentelemetry.trace import Link, Span, SpanKind, Tracer
 
 from ..classification import Classification
 from . import logs, semconv
 from .attributes import Attributes, error_attributes, with_error
+from .events import emit_operation_exception
 from .metrics import Instruments
 from .semconv import INFERENCE_OPERATIONS
 from .spans import mark_failed
@@ -63,11 +65,13 @@ class JobEnd(NamedTuple):
 class Recorder:
     """Spans, metrics and logs for the operations of one ``instrument()``."""
 
-    __slots__ = ("instruments", "logs", "names", "record_exceptions", "tracer")
+    __slots__ = ("exception_logger", "instruments", "logs", "names", "record_exceptions",
+                 "tracer")
 
     def __init__(self, tracer: Tracer, instruments: Instruments, *, logs: bool,
-                 record_exceptions: bool) -> None:
+                 record_exceptions: bool, exception_logger: Optional[Logger] = None) -> None:
         self.tracer = tracer
+        self.exception_logger = exception_logger
         self.instruments = instruments
         self.names = instruments.names  # our own names as this mode spells them
         self.logs = logs
@@ -76,9 +80,10 @@ class Recorder:
     # -- spans that start ------------------------------------------------------------
 
     def start_operation(self, name: str, model: Optional[str], attributes: Attributes,
-                        links: Optional[list[Link]], streaming: bool = False) -> Span:
-        if streaming:  # on the span only: the metrics keep their attribute sets
-            attributes = {**attributes, semconv.GEN_AI_REQUEST_STREAM: True}
+                        links: Optional[list[Link]],
+                        span_only: Optional[Attributes] = None) -> Span:
+        if span_only:  # the stream flag, API type, service tier: the metrics keep their sets
+            attributes = {**attributes, **span_only}
         return self.tracer.start_span(
             f"{name} {model}" if model else name, kind=SpanKind.CLIENT,
             attributes=attributes, links=links)
@@ -240,9 +245,15 @@ class Recorder:
                                      duration_s=now - op.start, names=names)
         logs.emit(event, "error", fields)
 
-    def exception(self, op: OperationView, error: BaseException) -> None:
+    def exception(self, op: OperationView, error: BaseException,
+                  failure: Classification) -> None:
+        """An exception raised to the caller: the conventions' log event (and, if asked,
+        the traceback on the span)."""
         if self.record_exceptions:
             op.span.record_exception(error)
+        if self.exception_logger is not None:
+            emit_operation_exception(self.exception_logger, error, failure,
+                                     metric_attributes(op), op.context)
 
     def operation_ended(self, op: OperationView, failure: Optional[Classification],
                         outcome: Optional[str], elapsed: float) -> None:

@@ -57,6 +57,17 @@ HTTP_REQUEST_RESEND_COUNT = "http.request.resend_count"
 URL_PATH = "url.path"
 URL_FULL = "url.full"
 ERROR_TYPE = "error.type"
+EXCEPTION_TYPE = "exception.type"
+# The GenAI log event for an exception a client operation raised (events.py)
+EVENT_OPERATION_EXCEPTION = "gen_ai.client.operation.exception"
+GEN_AI_RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons"
+# OpenAI's own conventions (semantic-conventions, model/openai/registry.yaml)
+OPENAI_API_TYPE = "openai.api.type"
+API_TYPE_CHAT_COMPLETIONS = "chat_completions"
+API_TYPE_RESPONSES = "responses"
+OPENAI_REQUEST_SERVICE_TIER = "openai.request.service_tier"
+OPENAI_RESPONSE_SERVICE_TIER = "openai.response.service_tier"
+OPENAI_RESPONSE_SYSTEM_FINGERPRINT = "openai.response.system_fingerprint"
 
 # Ours
 OPENAI_ERROR_CODE = "openai.error.code"
