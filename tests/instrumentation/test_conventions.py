@@ -35,6 +35,11 @@ PINNED = Path(__file__).with_name("conventions") / "pinned.txt"
 CHUNK = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
          "choices": [{"index": 0, "delta": {"content": "x"}, "finish_reason": None}]}
 
+RESUMED = {"type": "response.completed", "sequence_number": 4,
+           "response": {"id": "resp_1", "object": "response", "created_at": 1, "model": "m",
+                        "status": "completed", "output": [], "parallel_tool_calls": True,
+                        "tool_choice": "auto", "tools": []}}
+
 
 def pinned_names() -> set[str]:
     names = set()
@@ -89,6 +94,8 @@ def everything(latest: bool) -> set[str]:
         exercise(client(router))
         handler, _ = sequence(sse_response([CHUNK, CHUNK]))
         list(client(handler).chat.completions.create(model="m", messages=[], stream=True))
+        handler, _ = sequence(sse_response([RESUMED], done=False))
+        list(client(handler).responses.retrieve("resp_1", stream=True, starting_after=3))
         seen = emitted(telemetry)
     return seen
 

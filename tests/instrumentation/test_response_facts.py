@@ -135,3 +135,25 @@ def test_a_failure_that_raises_nothing_is_no_exception_event(
     handler, _ = sequence(json_response(200, failed))
     client(handler).responses.retrieve("resp_9")
     assert exporter.get_finished_logs() == ()
+
+
+def test_a_resumed_fetch_says_it_streams_and_from_where(telemetry: Telemetry) -> None:
+    done = {"id": "resp_1", "object": "response", "created_at": 1, "model": "m",
+            "status": "completed", "output": [], "parallel_tool_calls": True,
+            "tool_choice": "auto", "tools": []}
+    handler, _ = sequence(
+        sse_response([{"type": "response.completed", "sequence_number": 6, "response": done}],
+                     done=False),
+        json_response(200, done),
+    )
+    c = client(handler)
+    list(c.responses.retrieve("resp_1", stream=True, starting_after=5))
+    c.responses.retrieve("resp_1")
+    resumed, plain = telemetry.spans()
+    assert resumed.attributes[semconv.GEN_AI_OPERATION_NAME] == "fetch_response"
+    assert resumed.attributes[semconv.GEN_AI_REQUEST_STREAM] is True
+    assert resumed.attributes[semconv.GEN_AI_REQUEST_STREAM_CURSOR] == "5"
+    assert semconv.GEN_AI_REQUEST_STREAM not in plain.attributes
+    assert semconv.GEN_AI_REQUEST_STREAM_CURSOR not in plain.attributes
+    point = telemetry.points("gen_ai.client.operation.duration")[0]
+    assert semconv.GEN_AI_REQUEST_STREAM_CURSOR not in point.attributes

@@ -52,6 +52,7 @@ _NEVER_WINS = guard_stops()  # the contract's retry-guard column
 _MAX_RAW_BODY = 256 * 1024  # a raw job answer larger than this is not parsed
 _MAX_CHOICES = 16  # finish reasons read from at most this many choices (n > 16 is rare)
 _MAX_TIER = 32  # a service tier is a short word ("auto", "flex", "priority")
+_MAX_CURSOR = 20  # a stream cursor is an event's sequence number
 _MAX_FACT = 128  # a longer service tier or fingerprint is not a real one: not recorded
 # Strings of a returned object written on the span as they are, spans only
 _RESPONSE_FACTS = (
@@ -104,10 +105,11 @@ def _server(client: Any) -> tuple[str, int]:
 
 def _request_facts(options: Any) -> tuple[Optional[str], Optional[Attributes]]:
     """The requested model and the span-only request attributes (``gen_ai.request.stream``,
-    ``openai.request.service_tier``), from one read of the JSON body."""
+    ``openai.request.service_tier``), from one read of the JSON body; a body-less GET
+    (``fetch_response``) says them in its query instead."""
     data = getattr(options, "json_data", None)
     if not isinstance(data, dict):
-        return None, None
+        return None, _query_facts(getattr(options, "params", None))
     model = data.get("model")
     span_only: Optional[Attributes] = None
     if data.get("stream") is True:
@@ -116,6 +118,20 @@ def _request_facts(options: Any) -> tuple[Optional[str], Optional[Attributes]]:
     if isinstance(tier, str) and len(tier) <= _MAX_TIER:
         span_only = {**(span_only or {}), semconv.OPENAI_REQUEST_SERVICE_TIER: tier}
     return (model if isinstance(model, str) else None), span_only
+
+
+def _query_facts(params: Any) -> Optional[Attributes]:
+    """``retrieve(stream=True, starting_after=N)``: a streamed fetch, and the cursor it
+    resumes from (``gen_ai.request.stream_cursor``, a string as the conventions type it)."""
+    if not isinstance(params, dict) or params.get("stream") is not True:
+        return None
+    facts: Attributes = {semconv.GEN_AI_REQUEST_STREAM: True}
+    cursor = params.get("starting_after")
+    if isinstance(cursor, (int, str)) and not isinstance(cursor, bool):
+        text = str(cursor)
+        if 0 < len(text) <= _MAX_CURSOR:
+            facts[semconv.GEN_AI_REQUEST_STREAM_CURSOR] = text
+    return facts
 
 
 def _finish_reasons(choices: Any) -> Optional[tuple[str, ...]]:
