@@ -26,7 +26,7 @@ from openai_error_telemetry.instrumentation import (
     runtime,
     streams,
 )
-from openai_error_telemetry.telemetry import logs, recorder, spans
+from openai_error_telemetry.telemetry import logs, recorder
 from tests.hardening import calls, outcome
 from tests.instrumentation.harness import Telemetry
 
@@ -106,7 +106,6 @@ def _classification(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
 
 
 def _attributes(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
-    mp.setattr(spans, "error_attributes", boom)
     mp.setattr(recorder, "error_attributes", boom)
     mp.setattr(recorder, "with_error", boom)
 

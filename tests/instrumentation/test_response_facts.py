@@ -9,11 +9,13 @@ from typing import Any
 
 import openai
 import pytest
-from opentelemetry._logs import SeverityNumber
+from opentelemetry._logs import NoOpLogger, SeverityNumber
+from opentelemetry.context import Context
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 
-from openai_error_telemetry.telemetry import semconv
+from openai_error_telemetry import classify_http
+from openai_error_telemetry.telemetry import events, semconv
 from tests.instrumentation.harness import (
     QUOTA,
     Telemetry,
@@ -157,3 +159,25 @@ def test_a_resumed_fetch_says_it_streams_and_from_where(telemetry: Telemetry) ->
     assert semconv.GEN_AI_REQUEST_STREAM_CURSOR not in plain.attributes
     point = telemetry.points("gen_ai.client.operation.duration")[0]
     assert semconv.GEN_AI_REQUEST_STREAM_CURSOR not in point.attributes
+
+
+def test_a_logger_that_is_not_enabled_is_never_handed_a_record(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no LoggerProvider anywhere (the API's no-op logger), the event is not built."""
+    built: list[Any] = []
+    real = events._record
+
+    def record(**fields: Any) -> Any:
+        built.append(fields)
+        return real(**fields)
+
+    monkeypatch.setattr(events, "_record", record)
+    failure = classify_http(429, {}, b"")
+    for logger, expected in ((NoOpLogger("x"), 0), (LoggerProvider().get_logger("x"), 0)):
+        events.emit_operation_exception(logger, Exception(), failure, {}, Context())
+        assert len(built) == expected
+    provider = LoggerProvider()
+    provider.add_log_record_processor(SimpleLogRecordProcessor(InMemoryLogRecordExporter()))
+    events.emit_operation_exception(provider.get_logger("x"), Exception(), failure, {},
+                                    Context())
+    assert len(built) == 1

@@ -45,6 +45,11 @@ def _record(**fields: Any) -> LogRecord:
 
 def emit_operation_exception(logger: Logger, error: BaseException, failure: Classification,
                              attributes: Attributes, context: Context) -> None:
+    # ask first where the API can be asked: with no LoggerProvider set, nothing is built
+    enabled = getattr(logger, "enabled", None)
+    if enabled is not None and not enabled(context=context, severity_number=SeverityNumber.WARN,
+                                           event_name=semconv.EVENT_OPERATION_EXCEPTION):
+        return
     record_attributes: dict[str, Any] = dict(attributes)
     record_attributes[semconv.EXCEPTION_TYPE] = exception_type(error)
     record_attributes[semconv.ERROR_TYPE] = failure.code.value

@@ -22,7 +22,7 @@ from .attributes import Attributes, error_attributes, with_error
 from .events import emit_operation_exception
 from .metrics import Instruments
 from .semconv import INFERENCE_OPERATIONS
-from .spans import mark_failed
+from .spans import set_failed_status
 
 
 class OperationView(Protocol):
@@ -119,21 +119,25 @@ class Recorder:
                 op.end_attrs[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
             self._count_attempt(op, attempt, will_retry)
             return
+        # everything the span says is known now: one attribute mapping, given at its start
+        names = self.names
+        attributes = attempt.attributes
+        if failure is not None:
+            attributes.update(error_attributes(failure, names))
+            attributes[names.retry_will_retry] = will_retry
+            if delay is not None:
+                attributes[names.retry_delay] = delay
+            if attempt.guard_stopped:
+                attributes[names.retry_guard_stopped] = True
+        if attempt.status is not None:
+            attributes[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
         span = self.tracer.start_span(
             attempt.method, context=op.context, kind=SpanKind.CLIENT,
-            attributes=attempt.attributes, start_time=attempt.start_ns)
+            attributes=attributes, start_time=attempt.start_ns)
         try:
-            if attempt.status is not None:
-                span.set_attribute(semconv.HTTP_RESPONSE_STATUS_CODE, attempt.status)
             self._count_attempt(op, attempt, will_retry)
             if failure is not None:
-                names = self.names
-                span.set_attribute(names.retry_will_retry, will_retry)
-                if delay is not None:
-                    span.set_attribute(names.retry_delay, delay)
-                if attempt.guard_stopped:
-                    span.set_attribute(names.retry_guard_stopped, True)
-                mark_failed(span, failure, names=names)
+                set_failed_status(span, failure)
                 if self.logs:
                     fields = logs.failure_fields(
                         failure, span, operation=op.name, model=op.model,
@@ -270,11 +274,12 @@ class Recorder:
                 if name in end_attrs:
                     end_attrs[older] = end_attrs[name]
             latest = self.instruments.latest
+            if failure is not None:
+                end_attrs.update(error_attributes(failure, self.names))
+                set_failed_status(span, failure)
+                attributes = with_error(attributes, failure)
             if end_attrs:
                 span.set_attributes(end_attrs)  # one call, one lock, whatever was learnt
-            if failure is not None:
-                mark_failed(span, failure, names=self.names)
-                attributes = with_error(attributes, failure)
             histogram = (latest.duration
                          if latest is not None and op.name in INFERENCE_OPERATIONS
                          else self.instruments.duration)
