@@ -37,7 +37,8 @@ from tools import OFFLINE_SKIPS  # noqa: E402
 from workload import CASES  # noqa: E402
 
 LABELS = {
-    "success": "success", "429": "429 (retries off)", "500": "500 (retries off)",
+    "success": "success", "retry": "429, then success on the SDK's retry",
+    "429": "429 (retries off)", "500": "500 (retries off)",
     "timeout": "timeout (retries off)", "stream": "stream of 20 chunks, whole call",
     "background": "retrieve of a failed background job", "async": "async success",
 }

@@ -68,7 +68,8 @@ def _ours(pipeline: Pipeline) -> None:
 
 def _floor(pipeline: Pipeline) -> None:
     """The bare OpenTelemetry work ours does per call: the operation span, an attempt
-    span only when the attempt failed (a lone successful attempt has none, as ours), the
+    span only for a failed or retried attempt (a lone successful attempt has none, as
+    ours; a retried one is written when the SDK sleeps before its retry), the
     attempt count, the duration and the token points (a time-to-first-chunk point for a
     stream, a job count for a retrieved failed job), with attributes built in advance
     and nothing else: no classification, no logs, no context."""
@@ -102,11 +103,38 @@ def _floor(pipeline: Pipeline) -> None:
     token_out = {**base, "gen_ai.token.type": "output"}
     error = Status(StatusCode.ERROR, "rate_limited")
 
+    failed_attempt = {**attempt_attrs, "error.type": "rate_limited"}
+    # the call in flight and its current attempt's start (the benchmark is one thread)
+    current: list[Any] = [None, 0]
+
     def _begin() -> tuple[int, Any, float]:
         start = time.perf_counter()
         started_ns = time.time_ns()
         op = tracer.start_span("chat gpt-4o-mini", kind=SpanKind.CLIENT, attributes=base)
+        current[0], current[1] = op, started_ns
         return started_ns, op, start
+
+    def _retried() -> None:
+        """The SDK is about to retry: the failed attempt's span, after the fact, as ours."""
+        attempt = tracer.start_span("POST", context=trace.set_span_in_context(current[0]),
+                                    kind=SpanKind.CLIENT, attributes=failed_attempt,
+                                    start_time=current[1])
+        attempt.set_status(error)
+        attempt.end()
+        attempts.add(1, failed)
+        current[1] = time.time_ns()
+
+    def wrap_sleep(original: Callable[..., Any]) -> Callable[..., Any]:
+        def sleep(*args: Any, **kwargs: Any) -> Any:
+            _retried()
+            return original(*args, **kwargs)
+        return sleep
+
+    def wrap_sleep_async(original: Callable[..., Any]) -> Callable[..., Any]:
+        async def sleep(*args: Any, **kwargs: Any) -> Any:
+            _retried()
+            return await original(*args, **kwargs)
+        return sleep
 
     def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
         def request(*args: Any, **kwargs: Any) -> Any:
@@ -134,12 +162,12 @@ def _floor(pipeline: Pipeline) -> None:
 
     def _end_failed(started_ns: int, op: Any, start: float) -> None:
         attempt = tracer.start_span("POST", context=trace.set_span_in_context(op),
-                                    kind=SpanKind.CLIENT, attributes=attempt_attrs,
-                                    start_time=started_ns)
-        for span in (attempt, op):
-            span.set_attribute("error.type", "rate_limited")
-            span.set_status(error)
+                                    kind=SpanKind.CLIENT, attributes=failed_attempt,
+                                    start_time=current[1])
+        attempt.set_status(error)
         attempt.end()
+        op.set_attribute("error.type", "rate_limited")
+        op.set_status(error)
         attempts.add(1, failed)
         duration.record(time.perf_counter() - start, failed)
         op.end()
@@ -162,6 +190,11 @@ def _floor(pipeline: Pipeline) -> None:
 
     SyncAPIClient.request = wrap(SyncAPIClient.request)  # type: ignore[method-assign]
     AsyncAPIClient.request = wrap_async(AsyncAPIClient.request)  # type: ignore[method-assign]
+    if hasattr(SyncAPIClient, "_sleep_for_retry"):  # where the SDK decides to retry
+        SyncAPIClient._sleep_for_retry = wrap_sleep(  # type: ignore[method-assign]
+            SyncAPIClient._sleep_for_retry)
+        AsyncAPIClient._sleep_for_retry = wrap_sleep_async(  # type: ignore[method-assign]
+            AsyncAPIClient._sleep_for_retry)
 
 
 def _otel_genai(pipeline: Pipeline) -> None:

@@ -43,6 +43,8 @@ RATE = json.dumps({"error": {
     "type": "requests", "param": None, "code": "rate_limit_exceeded"}}).encode()
 RATE_HEADERS = {**HEADERS, "x-ratelimit-remaining-requests": "0", "retry-after-ms": "6",
                 "retry-after": "1"}
+# a 429 the SDK retries after 1 ms (its first retry is the SDK's own, as in production)
+RETRY_HEADERS = {**RATE_HEADERS, "retry-after-ms": "1"}
 SERVER = json.dumps({"error": {
     "message": "The server had an error while processing your request. Sorry about that!",
     "type": "server_error", "param": None, "code": "server_error"}}).encode()
@@ -66,8 +68,10 @@ def _failed_response(response_id: str) -> bytes:
 def respond(request: Any) -> Any:
     """The in-memory API: the case travels in ``x-bench``."""
     case = request.headers.get("x-bench", "success")
-    if case == "429":
-        return http.Response(429, headers=RATE_HEADERS, content=RATE)
+    if case == "429" or (case == "retry"
+                         and request.headers.get("x-stainless-retry-count", "0") == "0"):
+        return http.Response(429, headers=RATE_HEADERS if case == "429" else RETRY_HEADERS,
+                             content=RATE)
     if case == "500":
         return http.Response(500, headers=HEADERS, content=SERVER)
     if case == "timeout":
@@ -175,6 +179,10 @@ class Runner:
             retrieve = self.client.responses.retrieve
             jobs = self.jobs
             return lambda index: retrieve(jobs[index], extra_headers=headers)
+        if case == "retry":
+            retrying = self.client.with_options(max_retries=1)
+            return lambda index: retrying.chat.completions.create(
+                model=MODEL, messages=MESSAGES, extra_headers=self._retry_headers(index))
         client = self.client.with_options(timeout=0.02) if case == "timeout" else self.client
 
         def failing(_: int) -> None:
@@ -186,6 +194,13 @@ class Runner:
             raise SystemExit(f"case {case}: the call did not fail")
 
         return failing
+
+    def _retry_headers(self, index: int) -> dict[str, str]:
+        """In memory the SDK's retry count picks the answer; the fault server fires a
+        ``times=1`` fault once per distinct header value, so each call gets its own."""
+        if self.target.url is None:
+            return {"x-bench": "retry"}
+        return {"x-fault": f"rate_limited;times=1;call={next(_IDS)}"}
 
     def _run_stream(self, calls: int) -> Timing:
         create = self.client.chat.completions.create
@@ -222,4 +237,4 @@ class Runner:
         return Timing(statistics.median(times) * 1e6)
 
 
-CASES = ("success", "429", "500", "timeout", "stream", "background", "async")
+CASES = ("success", "retry", "429", "500", "timeout", "stream", "background", "async")
