@@ -103,4 +103,5 @@ bench-peers: venv
 	$(BIN)/python benchmarks/peers.py
 	$(BIN)/python benchmarks/suite.py --peers
 	$(BIN)/python benchmarks/suite.py --peers --http
-	$(BIN)/python benchmarks/instructions.py --tools plain ours floor otel-genai-openai otel-openai-v2
+	$(BIN)/python benchmarks/instructions.py --tools plain ours floor otel-genai-openai otel-openai-v2 \
+	  --cases success retry 429

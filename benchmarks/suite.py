@@ -248,7 +248,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         if args.http:
             from openai_error_telemetry.faultserver import process
 
-            server = process.start(["--words", "20", "--queued", "0", "--run", "0"], log)
+            server = process.start(["--words", "20", "--queued", "0", "--run", "0",
+                                    "--retry-after", "0.001"], log)
             url = server.url + "/v1"
         workers: dict[str, Worker] = {}
         try:

@@ -11,6 +11,7 @@ import asyncio
 import importlib
 import itertools
 import json
+import os
 import statistics
 import time
 from typing import Any, Callable, NamedTuple, Optional
@@ -197,10 +198,11 @@ class Runner:
 
     def _retry_headers(self, index: int) -> dict[str, str]:
         """In memory the SDK's retry count picks the answer; the fault server fires a
-        ``times=1`` fault once per distinct header value, so each call gets its own."""
+        ``times=1`` fault once per distinct header value, so each call of each worker gets
+        its own."""
         if self.target.url is None:
             return {"x-bench": "retry"}
-        return {"x-fault": f"rate_limited;times=1;call={next(_IDS)}"}
+        return {"x-fault": f"rate_limited;times=1;call={os.getpid()}-{next(_IDS)}"}
 
     def _run_stream(self, calls: int) -> Timing:
         create = self.client.chat.completions.create
