@@ -104,6 +104,13 @@ def chat_body(model: str = "gpt-4o-mini-2024", text: str = "hi") -> dict[str, An
     }
 
 
+def response_body(**fields: Any) -> dict[str, Any]:
+    """A minimal Responses API ``response`` object the SDK parses, ``fields`` on top."""
+    return {"id": "resp_1", "object": "response", "created_at": 1, "model": "m",
+            "status": "completed", "output": [], "parallel_tool_calls": True,
+            "tool_choice": "auto", "tools": [], **fields}
+
+
 def error_body(code: str, type_: str, message: str = "nope") -> dict[str, Any]:
     return {"error": {"code": code, "type": type_, "message": message, "param": None}}
 

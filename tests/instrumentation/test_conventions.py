@@ -25,6 +25,7 @@ from tests.instrumentation.harness import (
     http,
     instrumented,
     json_response,
+    response_body,
     sequence,
     sse_response,
 )
@@ -35,10 +36,7 @@ PINNED = Path(__file__).with_name("conventions") / "pinned.txt"
 CHUNK = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
          "choices": [{"index": 0, "delta": {"content": "x"}, "finish_reason": None}]}
 
-RESUMED = {"type": "response.completed", "sequence_number": 4,
-           "response": {"id": "resp_1", "object": "response", "created_at": 1, "model": "m",
-                        "status": "completed", "output": [], "parallel_tool_calls": True,
-                        "tool_choice": "auto", "tools": []}}
+RESUMED = {"type": "response.completed", "sequence_number": 4, "response": response_body()}
 
 
 def pinned_names() -> set[str]:

@@ -23,6 +23,7 @@ from tests.instrumentation.harness import (
     client,
     instrumented,
     json_response,
+    response_body,
     sequence,
     sse_response,
 )
@@ -69,10 +70,7 @@ def test_the_api_type_is_said_only_for_the_two_apis_that_have_one(telemetry: Tel
     embedding = {"object": "list", "model": "e", "data": [
         {"object": "embedding", "index": 0, "embedding": [0.1]}],
         "usage": {"prompt_tokens": 1, "total_tokens": 1}}
-    response = {"id": "resp_1", "object": "response", "created_at": 1, "model": "m",
-                "status": "completed", "output": [], "parallel_tool_calls": True,
-                "tool_choice": "auto", "tools": []}
-    handler, _ = sequence(json_response(200, embedding), json_response(200, response))
+    handler, _ = sequence(json_response(200, embedding), json_response(200, response_body()))
     c = client(handler)
     c.embeddings.create(model="e", input="x")
     c.responses.create(model="m", input="x")
@@ -130,19 +128,15 @@ def test_an_exception_raised_to_the_caller_is_one_log_event(
 def test_a_failure_that_raises_nothing_is_no_exception_event(
         with_logs: tuple[Telemetry, InMemoryLogRecordExporter]) -> None:
     _, exporter = with_logs
-    failed = {"id": "resp_9", "object": "response", "created_at": 1, "model": "m",
-              "status": "failed", "background": True, "output": [],
-              "error": {"code": "server_error", "message": "boom"},
-              "parallel_tool_calls": True, "tool_choice": "auto", "tools": []}
+    failed = response_body(id="resp_9", status="failed", background=True,
+                           error={"code": "server_error", "message": "boom"})
     handler, _ = sequence(json_response(200, failed))
     client(handler).responses.retrieve("resp_9")
     assert exporter.get_finished_logs() == ()
 
 
 def test_a_resumed_fetch_says_it_streams_and_from_where(telemetry: Telemetry) -> None:
-    done = {"id": "resp_1", "object": "response", "created_at": 1, "model": "m",
-            "status": "completed", "output": [], "parallel_tool_calls": True,
-            "tool_choice": "auto", "tools": []}
+    done = response_body()
     handler, _ = sequence(
         sse_response([{"type": "response.completed", "sequence_number": 6, "response": done}],
                      done=False),
