@@ -168,10 +168,10 @@ def test_a_logger_that_is_not_enabled_is_never_handed_a_record(
     monkeypatch.setattr(events, "_record", record)
     failure = classify_http(429, {}, b"")
     for logger, expected in ((NoOpLogger("x"), 0), (LoggerProvider().get_logger("x"), 0)):
-        events.emit_operation_exception(logger, Exception(), failure, {}, Context())
+        events.emit_operation_exception(logger, Exception(), failure, dict, Context())
         assert len(built) == expected
     provider = LoggerProvider()
     provider.add_log_record_processor(SimpleLogRecordProcessor(InMemoryLogRecordExporter()))
-    events.emit_operation_exception(provider.get_logger("x"), Exception(), failure, {},
+    events.emit_operation_exception(provider.get_logger("x"), Exception(), failure, dict,
                                     Context())
     assert len(built) == 1

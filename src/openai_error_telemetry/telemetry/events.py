@@ -11,7 +11,7 @@ API's no-op logger drops it.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from opentelemetry._logs import Logger, LoggerProvider, LogRecord, SeverityNumber, get_logger
 from opentelemetry.context import Context
@@ -44,13 +44,15 @@ def _record(**fields: Any) -> LogRecord:
 
 
 def emit_operation_exception(logger: Logger, error: BaseException, failure: Classification,
-                             attributes: Attributes, context: Context) -> None:
-    # ask first where the API can be asked: with no LoggerProvider set, nothing is built
-    enabled = getattr(logger, "enabled", None)
+                             attributes: Callable[[], Attributes], context: Context) -> None:
+    """``attributes`` makes the operation's attribute set (a new dict, the record's own),
+    only after the logger said it wants the record: with no LoggerProvider set, nothing
+    is built."""
+    enabled = getattr(logger, "enabled", None)  # an older API has no enabled()
     if enabled is not None and not enabled(context=context, severity_number=SeverityNumber.WARN,
                                            event_name=semconv.EVENT_OPERATION_EXCEPTION):
         return
-    record_attributes: dict[str, Any] = dict(attributes)
+    record_attributes: dict[str, Any] = attributes()
     record_attributes[semconv.EXCEPTION_TYPE] = exception_type(error)
     record_attributes[semconv.ERROR_TYPE] = failure.code.value
     logger.emit(_record(

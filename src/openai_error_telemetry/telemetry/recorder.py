@@ -10,6 +10,7 @@ Nothing here knows the SDK; it reads the records it is handed (``OperationView``
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple, Optional, Protocol
 
 from opentelemetry._logs import Logger
@@ -257,7 +258,7 @@ class Recorder:
             op.span.record_exception(error)
         if self.exception_logger is not None:
             emit_operation_exception(self.exception_logger, error, failure,
-                                     metric_attributes(op), op.context)
+                                     partial(metric_attributes, op), op.context)
 
     def operation_ended(self, op: OperationView, failure: Optional[Classification],
                         outcome: Optional[str], elapsed: float) -> None:
