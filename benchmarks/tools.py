@@ -107,12 +107,12 @@ def _floor(pipeline: Pipeline) -> None:
     # the call in flight and its current attempt's start (the benchmark is one thread)
     current: list[Any] = [None, 0]
 
-    def _begin() -> tuple[int, Any, float]:
+    def _begin() -> tuple[Any, float]:
         start = time.perf_counter()
         started_ns = time.time_ns()
         op = tracer.start_span("chat gpt-4o-mini", kind=SpanKind.CLIENT, attributes=base)
         current[0], current[1] = op, started_ns
-        return started_ns, op, start
+        return op, start
 
     def _retried() -> None:
         """The SDK is about to retry: the failed attempt's span, after the fact, as ours."""
@@ -138,29 +138,29 @@ def _floor(pipeline: Pipeline) -> None:
 
     def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
         def request(*args: Any, **kwargs: Any) -> Any:
-            attempt, op, start = _begin()
+            op, start = _begin()
             try:
                 result = original(*args, **kwargs)
             except Exception:
-                _end_failed(attempt, op, start)
+                _end_failed(op, start)
                 raise
-            _end_ok(attempt, op, start, result)
+            _end_ok(op, start, result)
             return result
         return request
 
     def wrap_async(original: Callable[..., Any]) -> Callable[..., Any]:
         async def request(*args: Any, **kwargs: Any) -> Any:
-            attempt, op, start = _begin()
+            op, start = _begin()
             try:
                 result = await original(*args, **kwargs)
             except Exception:
-                _end_failed(attempt, op, start)
+                _end_failed(op, start)
                 raise
-            _end_ok(attempt, op, start, result)
+            _end_ok(op, start, result)
             return result
         return request
 
-    def _end_failed(started_ns: int, op: Any, start: float) -> None:
+    def _end_failed(op: Any, start: float) -> None:
         attempt = tracer.start_span("POST", context=trace.set_span_in_context(op),
                                     kind=SpanKind.CLIENT, attributes=failed_attempt,
                                     start_time=current[1])
@@ -172,7 +172,7 @@ def _floor(pipeline: Pipeline) -> None:
         duration.record(time.perf_counter() - start, failed)
         op.end()
 
-    def _end_ok(started_ns: int, op: Any, start: float, result: Any) -> None:
+    def _end_ok(op: Any, start: float, result: Any) -> None:
         op.set_attribute("http.response.status_code", 200)
         attempts.add(1, base)
         usage = getattr(result, "usage", None)

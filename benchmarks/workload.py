@@ -69,10 +69,10 @@ def _failed_response(response_id: str) -> bytes:
 def respond(request: Any) -> Any:
     """The in-memory API: the case travels in ``x-bench``."""
     case = request.headers.get("x-bench", "success")
-    if case == "429" or (case == "retry"
-                         and request.headers.get("x-stainless-retry-count", "0") == "0"):
-        return http.Response(429, headers=RATE_HEADERS if case == "429" else RETRY_HEADERS,
-                             content=RATE)
+    if case == "429":
+        return http.Response(429, headers=RATE_HEADERS, content=RATE)
+    if case == "retry" and request.headers.get("x-stainless-retry-count", "0") == "0":
+        return http.Response(429, headers=RETRY_HEADERS, content=RATE)  # the retry succeeds
     if case == "500":
         return http.Response(500, headers=HEADERS, content=SERVER)
     if case == "timeout":
@@ -182,8 +182,8 @@ class Runner:
             return lambda index: retrieve(jobs[index], extra_headers=headers)
         if case == "retry":
             retrying = self.client.with_options(max_retries=1)
-            return lambda index: retrying.chat.completions.create(
-                model=MODEL, messages=MESSAGES, extra_headers=self._retry_headers(index))
+            return lambda _: retrying.chat.completions.create(
+                model=MODEL, messages=MESSAGES, extra_headers=self._retry_headers())
         client = self.client.with_options(timeout=0.02) if case == "timeout" else self.client
 
         def failing(_: int) -> None:
@@ -196,7 +196,7 @@ class Runner:
 
         return failing
 
-    def _retry_headers(self, index: int) -> dict[str, str]:
+    def _retry_headers(self) -> dict[str, str]:
         """In memory the SDK's retry count picks the answer; the fault server fires a
         ``times=1`` fault once per distinct header value, so each call of each worker gets
         its own."""
