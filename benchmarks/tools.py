@@ -68,8 +68,9 @@ def _ours(pipeline: Pipeline) -> None:
 
 def _floor(pipeline: Pipeline) -> None:
     """The bare OpenTelemetry work ours does per call: the operation span, an attempt
-    span only for a failed or retried attempt (a lone successful attempt has none, as
-    ours; a retried one is written when the SDK sleeps before its retry), the
+    span only for a failed or retried attempt and for the try after a retry (a lone
+    successful attempt has none, as ours; a retried one is written when the SDK sleeps
+    before its retry), the
     attempt count, the duration and the token points (a time-to-first-chunk point for a
     stream, a job count for a retrieved failed job), with attributes built in advance
     and nothing else: no classification, no logs, no context."""
@@ -104,14 +105,16 @@ def _floor(pipeline: Pipeline) -> None:
     error = Status(StatusCode.ERROR, "rate_limited")
 
     failed_attempt = {**attempt_attrs, "error.type": "rate_limited"}
-    # the call in flight and its current attempt's start (the benchmark is one thread)
-    current: list[Any] = [None, 0]
+    ok_attempt = {**attempt_attrs, "http.response.status_code": 200,
+                  "http.request.resend_count": 1}
+    # the call in flight, its current attempt's start, and whether it retried (one thread)
+    current: list[Any] = [None, 0, False]
 
     def _begin() -> tuple[Any, float]:
         start = time.perf_counter()
         started_ns = time.time_ns()
         op = tracer.start_span("chat gpt-4o-mini", kind=SpanKind.CLIENT, attributes=base)
-        current[0], current[1] = op, started_ns
+        current[0], current[1], current[2] = op, started_ns, False
         return op, start
 
     def _retried() -> None:
@@ -122,7 +125,7 @@ def _floor(pipeline: Pipeline) -> None:
         attempt.set_status(error)
         attempt.end()
         attempts.add(1, failed)
-        current[1] = time.time_ns()
+        current[1], current[2] = time.time_ns(), True
 
     def wrap_sleep(original: Callable[..., Any]) -> Callable[..., Any]:
         def sleep(*args: Any, **kwargs: Any) -> Any:
@@ -173,7 +176,12 @@ def _floor(pipeline: Pipeline) -> None:
         op.end()
 
     def _end_ok(op: Any, start: float, result: Any) -> None:
-        op.set_attribute("http.response.status_code", 200)
+        if current[2]:  # after a retry the successful try has its span too, as ours
+            tracer.start_span("POST", context=trace.set_span_in_context(op),
+                              kind=SpanKind.CLIENT, attributes=ok_attempt,
+                              start_time=current[1]).end()
+        else:
+            op.set_attribute("http.response.status_code", 200)
         attempts.add(1, base)
         usage = getattr(result, "usage", None)
         if usage is not None:
