@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 import openai_error_telemetry
 from openai_error_telemetry.instrumentation import (
     guard,
+    hooks,
     jobs,
     operation,
     runtime,
@@ -128,7 +129,8 @@ def _span_processor(on: str) -> Breaker:
 
 
 def _naming(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
-    mp.setattr(operation, "describe", boom)
+    mp.setattr(hooks, "called_method", boom)
+    mp.setattr(operation, "job_path", boom)
 
 
 def _rate_limit_headers(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:

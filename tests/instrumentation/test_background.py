@@ -95,7 +95,7 @@ def test_a_successful_cancel_is_a_success(telemetry, logs):
     c = client(polling(response("queued")))
     c.responses.cancel("resp_bg1")
     (op,) = telemetry.spans("operation")
-    assert op.attributes["gen_ai.operation.name"] == "cancel"
+    assert op.attributes["gen_ai.operation.name"] == "responses.cancel"
     assert op.status.status_code == StatusCode.UNSET
     assert "error.type" not in op.attributes
     assert op.attributes["gen_ai.response.status"] == "cancelled"

@@ -1,51 +1,217 @@
-"""Operation names: GenAI names where they exist, no ids ever."""
+"""Operation names come from the SDK method that was called, never from a URL or an id.
+
+Every resource method of the installed SDK is called (sync and async, plain, raw and
+streaming-response) and each request it makes must carry a name from the closed set the
+SDK's layout gives (``known_names()``), never an id.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+from typing import Any
+
+import openai
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from openai_error_telemetry.instrumentation.naming import describe
-
-
-@pytest.mark.parametrize(("method", "url", "name"), [
-    ("post", "/chat/completions", "chat"),
-    ("POST", "/completions", "text_completion"),
-    ("POST", "/embeddings", "embeddings"),
-    ("POST", "/responses", "generate_content"),
-    ("GET", "/responses/resp_68a1b2", "fetch_response"),
-    ("POST", "/responses/resp_68a1b2/cancel", "cancel"),
-    ("DELETE", "/responses/resp_68a1b2", "delete"),
-    ("GET", "/responses/resp_68a1b2/input_items?limit=5", "input_items"),
-    ("POST", "/images/generations", "images.generations"),
-    ("POST", "/audio/transcriptions", "audio.transcriptions"),
-    ("POST", "/moderations", "moderations"),
-    ("POST", "/batches", "batches"),
-    ("GET", "/batches/batch_123", "batches.retrieve"),
-    ("POST", "/batches/batch_123/cancel", "batches.cancel"),
-    ("GET", "/files", "files.list"),
-    ("GET", "/files/file-abc123/content", "files.content"),
-    ("GET", "/models/gpt-4o", "models.retrieve"),
-    ("POST", "/openai/deployments/my-dep/chat/completions", "chat"),
-    ("POST", "https://host/v1/chat/completions?api-version=1", "chat"),
-])
-def test_operation_names(method, url, name):
-    assert describe(method, url).name == name
-
-
-def test_the_response_id_is_found_for_links():
-    assert describe("GET", "/responses/resp_68a1b2").response_id == "resp_68a1b2"
-    assert describe("POST", "/responses").response_id is None
-    assert describe("GET", "/batches/batch_1").response_id is None
-
-
-@given(
-    method=st.sampled_from(["GET", "POST", "DELETE", "PATCH"]),
-    segments=st.lists(st.text(alphabet="abcxyz_-0123456789:", min_size=1, max_size=50),
-                      max_size=6),
+from openai_error_telemetry.instrumentation.names import VERBS, operation_name
+from openai_error_telemetry.instrumentation.resources import known_names, resource_path
+from tests.instrumentation.harness import (
+    async_client,
+    chat_body,
+    client,
+    http,
+    json_response,
+    response_body,
 )
-def test_no_digit_or_long_segment_ever_reaches_a_name(method, segments):
-    name = describe(method, "/" + "/".join(segments)).name
-    assert not any(ch.isdigit() for ch in name)
-    assert all(len(part) <= 40 for part in name.split("."))
+
+# No digit, no colon, short: the shape of id the old path parser took for a word.
+ID = "abcDEFghiJKLmnoPQRstuv"
+PAGE = {"object": "list", "data": [{"id": ID, "object": "file"}], "has_more": False,
+        "first_id": ID, "last_id": ID}
+
+
+def generic(request: Any) -> Any:
+    """A 200 every method can parse; a poll loop ends (a file's on ``processed``)."""
+    done = "processed" if request.url.path.startswith("/v1/files/") else "completed"
+    body: dict[str, Any] = {"id": ID, "object": "thing", "status": done,
+                            "data": [], "has_more": False}
+    return json_response(200, body)
+
+
+def names_of(telemetry: Any) -> list[str]:
+    return [s.attributes["gen_ai.operation.name"] for s in telemetry.spans("operation")]
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda c: c.chat.completions.create(model="m", messages=[]), "chat"),
+    (lambda c: c.completions.create(model="m", prompt="x"), "text_completion"),
+    (lambda c: c.embeddings.create(model="m", input="x"), "embeddings"),
+    (lambda c: c.responses.create(model="m", input="x"), "generate_content"),
+    (lambda c: c.responses.retrieve(ID), "fetch_response"),
+    (lambda c: c.responses.retrieve("resp_abcdef"), "fetch_response"),
+    (lambda c: c.responses.cancel(ID), "responses.cancel"),
+    (lambda c: c.files.retrieve("file-BKbzQjFfZFXrDbLxJwfoAB"), "files.retrieve"),
+    (lambda c: c.models.retrieve("text-embedding-ada"), "models.retrieve"),
+    (lambda c: c.batches.retrieve(ID), "batches.retrieve"),
+    (lambda c: c.batches.list(), "batches.list"),
+    (lambda c: c.fine_tuning.jobs.cancel(ID), "fine_tuning.jobs.cancel"),
+    (lambda c: c.images.generate(prompt="x"), "images.generate"),
+    (lambda c: c.chat.completions.with_raw_response.create(model="m", messages=[]), "chat"),
+    (lambda c: c.files.with_raw_response.retrieve(ID), "files.retrieve"),
+    (lambda c: c.get(f"/files/{ID}", cast_to=object), "get"),
+    (lambda c: c.post("/anything/x", cast_to=object, body={}), "post"),
+])
+def test_a_call_is_named_by_its_method(telemetry, call, name):
+    embedding = {"object": "embedding", "index": 0, "embedding": [0.5]}
+    c = client(lambda request: json_response(200, response_body()
+                                             if "/responses" in request.url.path
+                                             else {**chat_body(), "data": [embedding]}))
+    call(c)
+    assert names_of(telemetry) == [name]
+
+
+def test_streaming_response_and_next_pages_keep_their_method_name(telemetry):
+    pages = iter([
+        {**PAGE, "has_more": True},
+        {**PAGE, "data": [{"id": "file-x2", "object": "file"}], "has_more": False},
+        {"id": "gpt-4o", "object": "model", "created": 1, "owned_by": "x"},
+    ])
+    c = client(lambda request: json_response(200, next(pages)))
+    assert len(list(c.files.list())) == 2  # two pages, two requests
+    with c.models.with_streaming_response.retrieve("gpt-4o") as raw:
+        raw.read()
+    assert names_of(telemetry) == ["files.list", "files.list", "models.retrieve"]
+
+
+async def test_async_paginator_and_next_pages_keep_their_method_name(telemetry):
+    pages = iter([
+        {**PAGE, "has_more": True},
+        {**PAGE, "data": [{"id": "file-x2", "object": "file"}], "has_more": False},
+        PAGE,
+        chat_body(),
+    ])
+    c = async_client(lambda request: json_response(200, next(pages)))
+    found = [item async for item in c.files.list()]
+    assert len(found) == 2
+    first = await c.files.list()  # awaited later, outside the method that built it
+    assert len(first.data) == 1
+    await c.chat.completions.with_raw_response.create(model="m", messages=[])
+    assert names_of(telemetry) == ["files.list", "files.list", "files.list", "chat"]
+
+
+def test_a_name_is_never_an_id_whatever_the_path(telemetry):
+    c = client(lambda request: json_response(200, chat_body()))
+    for i in range(50):
+        c.files.retrieve(f"file-{'x' * i}")
+        c.get(f"/custom/{'y' * i}/{i}", cast_to=object)
+    assert set(names_of(telemetry)) == {"files.retrieve", "get"}
+
+
+# -- every resource method of the installed SDK ----------------------------------------
+
+
+def _resource_classes() -> list[tuple[str, type, bool]]:
+    import importlib
+    import pkgutil
+
+    from openai._resource import AsyncAPIResource, SyncAPIResource
+
+    found = []
+    for info in pkgutil.walk_packages(openai.resources.__path__, "openai.resources."):
+        if info.name == "openai.resources.webhooks":
+            continue
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, type) and value.__module__ == info.name:
+                if issubclass(value, SyncAPIResource):
+                    found.append((resource_path(info.name), value, False))
+                elif issubclass(value, AsyncAPIResource):
+                    found.append((resource_path(info.name), value, True))
+    return found
+
+
+def _arguments(method: Any) -> tuple[list[Any], dict[str, Any]]:
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for parameter in list(inspect.signature(method).parameters.values()):
+        if parameter.default is not inspect.Parameter.empty:
+            continue
+        if parameter.kind is parameter.POSITIONAL_OR_KEYWORD:
+            args.append(ID)
+        elif parameter.kind is parameter.KEYWORD_ONLY:
+            kwargs[parameter.name] = ID
+    return args, kwargs
+
+
+class _Budget:
+    """Ends any loop (a poll helper) after a few requests: the transport fails."""
+
+    def __init__(self) -> None:
+        self.left = 0
+
+    def __call__(self, request: Any) -> Any:
+        self.left -= 1
+        if self.left < 0:
+            raise http.ConnectError("budget spent", request=request)
+        return generic(request)
+
+
+def test_every_resource_method_is_named_from_the_closed_set(telemetry):
+    closed = known_names() | VERBS
+    budget = _Budget()
+    sync = client(budget, max_retries=0)
+    asyncc = async_client(budget, max_retries=0)
+    called = named = 0
+    wrong: list[tuple[str, list[str]]] = []
+    loop = asyncio.new_event_loop()
+    try:
+        for path, cls, is_async in _resource_classes():
+            instance = cls(asyncc if is_async else sync)
+            for attr, member in vars(cls).items():
+                if attr.startswith("_") or not inspect.isfunction(member):
+                    continue
+                telemetry.exporter.clear()
+                budget.left = 3
+                called += 1
+                try:
+                    args, kwargs = _arguments(getattr(instance, attr))
+                    result = getattr(instance, attr)(*args, **kwargs)
+                    if inspect.isawaitable(result):
+                        loop.run_until_complete(_settle(result))
+                    elif callable(getattr(result, "close", None)):
+                        result.close()  # a stream's span ends when it is closed
+                except Exception:
+                    pass  # a method that needs real arguments: only its requests count
+                names = names_of(telemetry)
+                if not names:
+                    continue
+                named += 1
+                closed_and_no_id = set(names) <= closed and not any(ID in n for n in names)
+                own = operation_name(f"{path}.{attr}") in names or _delegates(attr)
+                if not (closed_and_no_id and own):
+                    wrong.append((f"{path}.{attr}", names))
+    finally:
+        loop.close()
+    assert wrong == []
+    # the generic answer and ids satisfy most methods: far more than a token few ran
+    assert named >= called * 0.85, (named, called)
+
+
+async def _settle(awaitable: Any) -> None:
+    result = await awaitable
+    close = getattr(result, "close", None)
+    if inspect.iscoroutinefunction(close):
+        await close()
+
+
+def _delegates(method: str) -> bool:
+    """Helpers whose requests are made by the methods they call (``create_and_poll``:
+    ``create`` then ``retrieve``), or helpers that upload through another resource."""
+    return any(word in method for word in ("poll", "stream", "upload", "wait_for", "and_run",
+                                           "chunked", "content"))
+
+
+def test_the_genai_names_are_methods_of_the_installed_sdk():
+    assert {"chat", "text_completion", "embeddings", "generate_content",
+            "fetch_response"} <= known_names()

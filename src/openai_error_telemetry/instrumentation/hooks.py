@@ -12,8 +12,11 @@ from typing import Any, Callable, Optional
 from opentelemetry import context as otel_context
 
 from . import runtime as _rt
+from .attempt import Attempt
 from .guard import report
-from .operation import Attempt, Operation, end_quietly
+from .names import verb_name
+from .operation import CURRENT, Operation, end_quietly
+from .resources import CALLED, called_method, caller_frame
 from .streams import trace_stream
 from .webhooks import observe_webhook
 
@@ -24,14 +27,28 @@ def _options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return args[1] if len(args) > 1 else kwargs["options"]
 
 
+def _name(runtime: _rt.Runtime, client: Any, options: Any) -> str:
+    """The resource method that made this request (found on the stack), else its
+    listing's name (an awaited paginator, a next page), else its verb."""
+    name = called_method(caller_frame(1))  # from _start_operation up
+    if name is not None:
+        return name
+    called = CALLED.get()
+    if called is not None and called[0] is client:
+        return called[1]
+    return runtime.pages.name_of(options) or verb_name(str(options.method))
+
+
 def _start_operation(
     instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Optional[Operation]:
+    """Every request() is an operation of its own, also one made inside another call."""
     runtime = _rt.get_runtime()
-    if runtime is None or _rt.CURRENT.get() is not None:
+    if runtime is None:
         return None
     try:
-        return Operation(runtime, instance, _options(args, kwargs))
+        options = _options(args, kwargs)
+        return Operation(runtime, instance, options, _name(runtime, instance, options))
     except Exception as error:
         report("operation.start", error)
         return None
@@ -49,6 +66,7 @@ def _returned(op: Operation, result: Any, is_async: bool) -> Any:
             op.streaming = True
             op.returned(result)
             return trace_stream(result, op, is_async)
+        op.rt.pages.remember(result, op.name)  # a first page: its next ones keep the name
         op.returned(result)
     except Exception as error:
         report("operation.returned", error)
@@ -83,7 +101,7 @@ def request(wrapped: Wrapped, instance: Any, args: tuple[Any, ...], kwargs: dict
     op = _start_operation(instance, args, kwargs)
     if op is None:
         return wrapped(*args, **kwargs)
-    token = _rt.CURRENT.set(op)
+    token = CURRENT.set(op)
     context_token = otel_context.attach(op.context)
     try:
         result = wrapped(*args, **kwargs)
@@ -92,7 +110,7 @@ def request(wrapped: Wrapped, instance: Any, args: tuple[Any, ...], kwargs: dict
         raise
     finally:
         otel_context.detach(context_token)
-        _rt.CURRENT.reset(token)
+        CURRENT.reset(token)
     return _returned(op, result, is_async=False)
 
 
@@ -103,7 +121,7 @@ async def request_async(
     op = _start_operation(instance, args, kwargs)
     if op is None:
         return await wrapped(*args, **kwargs)
-    token = _rt.CURRENT.set(op)
+    token = CURRENT.set(op)
     context_token = otel_context.attach(op.context)
     try:
         result = await wrapped(*args, **kwargs)
@@ -112,7 +130,7 @@ async def request_async(
         raise
     finally:
         otel_context.detach(context_token)
-        _rt.CURRENT.reset(token)
+        CURRENT.reset(token)
     return _returned(op, result, is_async=True)
 
 
@@ -131,22 +149,17 @@ def _begin_attempt(op: Operation, http_request: Any) -> Optional[Attempt]:
         return None
 
 
-def _needs_body(response: Any) -> bool:
-    """An error answer whose body is still unread (streamed requests)."""
-    return int(response.status_code) >= 400 and not response.is_closed
-
-
-def _body(response: Any) -> Any:
-    try:
-        return response.content
-    except Exception:  # never read: classify by status and headers alone
-        return None
+def _read_body(response: Any) -> Any:
+    """The body the SDK has already read, or None: an unread body (a streamed request's
+    error, which the SDK closes unread before a retry) is never read here."""
+    content = getattr(response, "_content", None)
+    return content if isinstance(content, bytes) else None
 
 
 def _answered(op: Operation, attempt: Attempt, response: Any) -> None:
     try:
         status = int(response.status_code)
-        body = _body(response) if status >= 400 else None
+        body = _read_body(response) if status >= 400 else None
         op.attempt_answered(attempt, status, response.headers, body)
     except Exception as error:
         report("attempt.answered", error)
@@ -159,28 +172,12 @@ def _attempt_raised(op: Operation, attempt: Attempt, error: BaseException) -> No
         report("attempt.raised", own)
 
 
-def _read_error_body(response: Any) -> None:
-    try:
-        if _needs_body(response):
-            response.read()
-    except Exception as error:
-        report("attempt.read_body", error)
-
-
-async def _aread_error_body(response: Any) -> None:
-    try:
-        if _needs_body(response):
-            await response.aread()
-    except Exception as error:
-        report("attempt.read_body", error)
-
-
 def _current_for(instance: Any, via_transport: bool) -> Optional[Operation]:
-    op = _rt.CURRENT.get()
+    op = CURRENT.get()
     if op is None or op.ended:
         return None
-    if via_transport and instance is not op.http_client:
-        return None
+    if instance is not (op.http_client if via_transport else op.client):
+        return None  # another client's request, made inside this call
     return op
 
 
@@ -195,7 +192,6 @@ def _make_send(request_index: int, via_transport: bool) -> Callable[..., Any]:
         except BaseException as error:
             _attempt_raised(op, attempt, error)
             raise
-        _read_error_body(response)
         _answered(op, attempt, response)
         return response
 
@@ -215,7 +211,6 @@ def _make_send_async(request_index: int, via_transport: bool) -> Callable[..., A
         except BaseException as error:
             _attempt_raised(op, attempt, error)
             raise
-        await _aread_error_body(response)
         _answered(op, attempt, response)
         return response
 
@@ -228,6 +223,80 @@ send_request_async = _make_send_async(0, via_transport=False)
 # httpx.Client.send(self, request, ...): older SDKs; only the SDK client's own sends count
 transport_send = _make_send(0, via_transport=True)
 transport_send_async = _make_send_async(0, via_transport=True)
+
+
+# -- operation names of paginated lists ---------------------------------------------
+
+
+def paginator_init(
+    wrapped: Wrapped, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """AsyncPaginator.__init__: an async ``list()`` requests only when awaited, outside
+    the method; its name is read now, while that method is on the stack."""
+    result = wrapped(*args, **kwargs)
+    runtime = _rt.get_runtime()
+    if runtime is not None:
+        try:
+            name = called_method(caller_frame(1))
+            if name is not None:
+                runtime.pages.remember(instance, name)
+        except Exception as error:
+            report("page.paginator", error)
+    return result
+
+
+def _listing(instance: Any) -> Any:
+    """(runtime, client, name) of the listing a page belongs to, or None."""
+    runtime = _rt.get_runtime()
+    if runtime is None:
+        return None
+    try:
+        name = runtime.pages.name_of(getattr(instance, "_options", None))
+        return None if name is None else (runtime, getattr(instance, "_client", None), name)
+    except Exception as error:
+        report("page.next", error)
+        return None
+
+
+def _remember(runtime: _rt.Runtime, page: Any, name: str) -> None:
+    try:
+        runtime.pages.remember(page, name)
+    except Exception as error:
+        report("page.next", error)
+
+
+def next_page(
+    wrapped: Wrapped, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """BaseSyncPage.get_next_page: the next page's request has its listing's name."""
+    listing = _listing(instance)
+    if listing is None:
+        return wrapped(*args, **kwargs)
+    runtime, client, name = listing
+    token = CALLED.set((client, name))
+    try:
+        page = wrapped(*args, **kwargs)
+    finally:
+        CALLED.reset(token)
+    _remember(runtime, page, name)
+    return page
+
+
+async def next_page_async(
+    wrapped: Wrapped, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """BaseAsyncPage.get_next_page, as ``next_page``."""
+    listing = _listing(instance)
+    if listing is None:
+        return await wrapped(*args, **kwargs)
+    runtime, client, name = listing
+    token = CALLED.set((client, name))
+    try:
+        page = await wrapped(*args, **kwargs)
+    finally:
+        CALLED.reset(token)
+    _remember(runtime, page, name)
+    return page
 
 
 # -- webhooks -------------------------------------------------------------------------
@@ -256,8 +325,8 @@ def calculate_retry_timeout(
     """BaseClient._calculate_retry_timeout: called only when the SDK will retry, and
     returns exactly the delay it is about to sleep."""
     delay = wrapped(*args, **kwargs)
-    op = _rt.CURRENT.get()
-    if op is not None and not op.ended:
+    op = _current_for(instance, via_transport=False)
+    if op is not None:
         try:
             op.retry_planned(float(delay))
         except Exception as error:
@@ -272,8 +341,8 @@ def should_retry(
     verdict = wrapped(*args, **kwargs)
     if not verdict:
         return verdict
-    op = _rt.CURRENT.get()
-    if op is None or op.ended or not op.rt.settings.retry_guard:
+    op = _current_for(instance, via_transport=False)
+    if op is None or not op.rt.settings.retry_guard:
         return verdict
     try:
         if op.guard_stops():

@@ -26,8 +26,8 @@ gauges; classification, failure attributes and logs run only on failure.
 from __future__ import annotations
 
 import contextlib
-import json
 import time
+from contextvars import ContextVar
 from typing import Any, Optional
 
 from opentelemetry import trace
@@ -42,17 +42,16 @@ from ..codes import ErrorCode, guard_stops
 from ..telemetry import semconv
 from ..telemetry.attributes import Attributes
 from ..telemetry.recorder import JobEnd
-from ..telemetry.urls import full_url
+from .attempt import Attempt, raised_from
+from .facts import finish_reasons, raw_json, request_facts, usage_numbers, values_of
 from .jobs import job_key
-from .naming import describe
+from .names import is_responses
+from .paths import job_path
 from .providers import provider_of
 from .runtime import Runtime
 
 _NEVER_WINS = guard_stops()  # the contract's retry-guard column
-_MAX_RAW_BODY = 256 * 1024  # a raw job answer larger than this is not parsed
-_MAX_CHOICES = 16  # finish reasons read from at most this many choices (n > 16 is rare)
-_MAX_TIER = 32  # a service tier is a short word ("auto", "flex", "priority")
-_MAX_CURSOR = 20  # a stream cursor is an event's sequence number
+_MAX_CHOICES = 16  # finish reasons kept from at most this many choices
 _MAX_FACT = 128  # a longer service tier or fingerprint is not a real one: not recorded
 # Strings of a returned object written on the span as they are, spans only
 _RESPONSE_FACTS = (
@@ -60,40 +59,13 @@ _RESPONSE_FACTS = (
     ("system_fingerprint", semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT),
 )
 
-
-class Attempt:
-    """One HTTP try, kept until the SDK decides whether to retry it. Its span is written
-    then, with its real start time, and only if there is something to say: a lone
-    successful attempt says nothing its operation span does not (telemetry.md)."""
-
-    __slots__ = ("classification", "guard_stopped", "method", "number", "op",
-                 "start", "start_ns", "status", "url")
-
-    def __init__(self, op: Operation, method: str, url: Any, number: int) -> None:
-        self.op = op
-        self.method = method
-        self.url = url  # the request's URL object; read only if the attempt gets a span
-        self.number = number
-        self.start_ns = time.time_ns()
-        self.start = time.perf_counter()
-        self.status: Optional[int] = None
-        self.classification: Optional[Classification] = None
-        self.guard_stopped = False
-
-    @property
-    def attributes(self) -> Attributes:
-        """Its span's start attributes, built only when it gets a span."""
-        op_attrs = self.op.attrs
-        attributes: Attributes = {
-            semconv.HTTP_REQUEST_METHOD: self.method,
-            semconv.SERVER_ADDRESS: op_attrs[semconv.SERVER_ADDRESS],
-            semconv.SERVER_PORT: op_attrs[semconv.SERVER_PORT],
-            semconv.URL_PATH: str(self.url.path),
-            semconv.URL_FULL: full_url(self.url),
-        }
-        if self.number:
-            attributes[semconv.HTTP_REQUEST_RESEND_COUNT] = self.number
-        return attributes
+# The operation whose request() is running in this thread or task. The attempt and
+# retry hooks, deeper in the same call, attach to it only if it is their client's and
+# still open: a call made inside another one (a transport that calls a second client, a
+# task spawned during a call) is an operation of its own.
+CURRENT: ContextVar[Optional[Operation]] = ContextVar(
+    "openai_error_telemetry_operation", default=None
+)
 
 
 def _server(client: Any) -> tuple[str, int]:
@@ -103,80 +75,6 @@ def _server(client: Any) -> tuple[str, int]:
     return host, port
 
 
-def _request_facts(options: Any) -> tuple[Optional[str], Optional[Attributes]]:
-    """The requested model and the span-only request attributes (``gen_ai.request.stream``,
-    ``openai.request.service_tier``), from one read of the JSON body; a body-less GET
-    (``fetch_response``) says them in its query instead."""
-    data = getattr(options, "json_data", None)
-    if not isinstance(data, dict):
-        return None, _query_facts(getattr(options, "params", None))
-    model = data.get("model")
-    span_only: Optional[Attributes] = None
-    if data.get("stream") is True:
-        span_only = {semconv.GEN_AI_REQUEST_STREAM: True}
-    tier = data.get("service_tier")
-    if isinstance(tier, str) and len(tier) <= _MAX_TIER:
-        span_only = {**(span_only or {}), semconv.OPENAI_REQUEST_SERVICE_TIER: tier}
-    return (model if isinstance(model, str) else None), span_only
-
-
-def _query_facts(params: Any) -> Optional[Attributes]:
-    """``retrieve(stream=True, starting_after=N)``: a streamed fetch, and the cursor it
-    resumes from (``gen_ai.request.stream_cursor``, a string as the conventions type it)."""
-    if not isinstance(params, dict) or params.get("stream") is not True:
-        return None
-    facts: Attributes = {semconv.GEN_AI_REQUEST_STREAM: True}
-    cursor = params.get("starting_after")
-    if isinstance(cursor, (int, str)) and not isinstance(cursor, bool):
-        text = str(cursor)
-        if 0 < len(text) <= _MAX_CURSOR:
-            facts[semconv.GEN_AI_REQUEST_STREAM_CURSOR] = text
-    return facts
-
-
-def _finish_reasons(choices: Any) -> Optional[tuple[str, ...]]:
-    """``choices[].finish_reason`` of a chat completion, completion or stream chunk."""
-    if not isinstance(choices, list) or not choices:
-        return None
-    reasons = []
-    for choice in choices[:_MAX_CHOICES]:
-        reason = _values(choice).get("finish_reason")
-        if isinstance(reason, str):
-            reasons.append(reason)
-    return tuple(reasons) if reasons else None
-
-
-def _usage_numbers(usage: Any) -> tuple[Optional[int], Optional[int]]:
-    """(input, output) tokens from chat/completions/embeddings or Responses usage."""
-    if usage is None:
-        return None, None
-    source = usage if isinstance(usage, dict) else getattr(usage, "__dict__", {})
-    tokens_in = source.get("input_tokens", source.get("prompt_tokens"))
-    tokens_out = source.get("output_tokens", source.get("completion_tokens"))
-    return (
-        tokens_in if isinstance(tokens_in, int) else None,
-        tokens_out if isinstance(tokens_out, int) else None,
-    )
-
-
-def _values(obj: Any) -> dict[str, Any]:
-    values = obj if isinstance(obj, dict) else getattr(obj, "__dict__", None)
-    return values if isinstance(values, dict) else {}
-
-
-def _raw_json(result: Any) -> Any:
-    """The JSON a raw response (``with_raw_response``, the SDK's poll helpers) already
-    read, or None: nothing unread is ever read here."""
-    http_response = getattr(result, "http_response", None)
-    content = getattr(http_response, "_content", None)
-    if not isinstance(content, bytes) or not content or len(content) > _MAX_RAW_BODY:
-        return None
-    try:
-        return json.loads(content)
-    except ValueError:
-        return None
-
-
 class Operation:
     """A logical call (retries included): its facts, and the span the recorder writes."""
 
@@ -184,13 +82,16 @@ class Operation:
         "attempt",
         "attempts",
         "attrs",
+        "client",
         "context",
-        "description",
         "end_attrs",
         "ended",
         "generation_failure",
         "http_client",
+        "job",
         "job_to_raise",
+        "metric_attrs",
+        "metric_response_model",
         "model",
         "name",
         "raised_failure",
@@ -203,23 +104,23 @@ class Operation:
         "streaming",
     )
 
-    def __init__(self, rt: Runtime, client: Any, options: Any) -> None:
+    def __init__(self, rt: Runtime, client: Any, options: Any, name: str) -> None:
         self.rt = rt
         self.rec = rt.recorder
         self.start = time.perf_counter()
-        self.description = describe(str(options.method), str(options.url))
-        self.name = self.description.name
-        self.model, span_only = _request_facts(options)
-        description = self.description
-        api_type = (semconv.API_TYPE_RESPONSES if description.is_responses
-                    else semconv.API_TYPE_CHAT_COMPLETIONS if self.name == "chat" else None)
+        self.client = client
+        self.name = name
+        self.job = job_path(str(options.method), str(options.url))
+        self.model, span_only = request_facts(options)
+        api_type = (semconv.API_TYPE_RESPONSES if is_responses(name)
+                    else semconv.API_TYPE_CHAT_COMPLETIONS if name == "chat" else None)
         if api_type is not None:
             span_only = {**(span_only or {}), semconv.OPENAI_API_TYPE: api_type}
         host, port = _server(client)
         layout = rt.layout
         provider = provider_of(client, host, layout.azure_types, layout.bedrock_types)
         attrs: Attributes = {
-            semconv.GEN_AI_OPERATION_NAME: self.name,
+            semconv.GEN_AI_OPERATION_NAME: name,
             semconv.GEN_AI_PROVIDER_NAME: provider,
             semconv.SERVER_ADDRESS: host,
             semconv.SERVER_PORT: port,
@@ -227,10 +128,11 @@ class Operation:
         if self.model is not None:
             attrs[semconv.GEN_AI_REQUEST_MODEL] = self.model
         self.attrs = attrs
+        # the same set as metrics write it: every value from outside bounded
+        self.metric_attrs = self.rec.bounded(attrs)
         # what is learnt during the call, written onto the span once, at its end
         self.end_attrs: Attributes = {}
-        self.span = self.rec.start_operation(self.name, self.model, attrs, self._links(),
-                                             span_only)
+        self.span = self.rec.start_operation(name, self.model, attrs, self._links(), span_only)
         self.context: Context = trace.set_span_in_context(self.span)
         self.http_client = getattr(client, "_client", None)
         self.attempt: Optional[Attempt] = None
@@ -240,6 +142,7 @@ class Operation:
         self.generation_failure: Optional[Classification] = None
         self.job_to_raise: Optional[tuple[Classification, Any]] = None
         self.response_model: Optional[str] = None
+        self.metric_response_model: Optional[str] = None
         self.streaming = False
         self.ended = False
 
@@ -249,11 +152,10 @@ class Operation:
         return self.raised_failure or self.stream_failure or self.generation_failure
 
     def _links(self) -> Optional[list[Link]]:
-        description = self.description
-        if description.job_surface is None or description.job_id is None:
+        job = self.job
+        if job.surface is None or job.job_id is None:
             return None
-        created_by = self.rt.tracker.link_for(
-            job_key(description.job_surface, description.job_id))
+        created_by = self.rt.tracker.link_for(job_key(job.surface, job.job_id))
         return [Link(created_by)] if created_by is not None else None
 
     # -- attempts -------------------------------------------------------------------
@@ -264,7 +166,7 @@ class Operation:
             self.finish_attempt(will_retry=True)
         number = self.attempts
         self.attempts += 1
-        attempt = Attempt(self, method, url, number)
+        attempt = Attempt(self.attrs, method, url, number)
         self.attempt = attempt
         return attempt
 
@@ -278,6 +180,7 @@ class Operation:
             self.rec.rate_limits(str(attrs[semconv.SERVER_ADDRESS]), self.model, numbers,
                                  str(attrs[semconv.GEN_AI_PROVIDER_NAME]))
         if status >= 400:
+            attempt.body_unread = body is None
             attempt.classification = classify_http(status, view, body)
         else:
             self.finish_attempt(will_retry=False)
@@ -321,8 +224,8 @@ class Operation:
             self.finish_attempt(will_retry=False)
             if isinstance(result, self.rt.layout.model_type):
                 self.observe_model(result)
-            elif self.description.fetch and not self.streaming:
-                raw = _raw_json(result)  # a poll helper's with_raw_response.retrieve
+            elif self.job.fetch and not self.streaming:
+                raw = raw_json(result)  # a poll helper's with_raw_response.retrieve
                 if isinstance(raw, dict):
                     self._observe_jobs(raw, raw)
         finally:
@@ -332,14 +235,15 @@ class Operation:
     def observe_model(self, result: Any) -> None:
         """Response id, model, usage and job status of a returned object, a stream chunk
         or a stream's final Response."""
-        values = _values(result)
+        values = values_of(result)
         model = values.get("model")
-        if isinstance(model, str):
+        if isinstance(model, str) and model != self.response_model:
             self.response_model = model
+            self.metric_response_model = self.rec.bounds.response_model(model)
         response_id = values.get("id")
         if isinstance(response_id, str) and values.get("object") != "list":
             self.end_attrs[semconv.GEN_AI_RESPONSE_ID] = response_id
-        reasons = _finish_reasons(values.get("choices"))
+        reasons = finish_reasons(values.get("choices"))
         if reasons is not None:
             self.end_attrs[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
         for field, name in _RESPONSE_FACTS:
@@ -349,8 +253,8 @@ class Operation:
         usage = values.get("usage")
         # A read of an existing job (retrieve, cancel, its items) reports no usage: the
         # call that produced the output did, and polling would count it again.
-        if usage is not None and self.description.job_id is None:
-            self.rec.usage(self, _usage_numbers(usage))
+        if usage is not None and self.job.job_id is None:
+            self.rec.usage(self, usage_numbers(usage))
         self._observe_jobs(result, values)
 
     def _observe_jobs(self, obj: Any, values: dict[str, Any]) -> None:
@@ -359,7 +263,7 @@ class Operation:
             items = values.get("data")
             if isinstance(items, list):
                 for item in items[:1000]:
-                    values = _values(item)
+                    values = values_of(item)
                     if values.get("object") in JOB_OBJECTS:
                         self._observe_job(item, values, single=False)
         elif kind in JOB_OBJECTS:  # a chat completion, an embedding...: one set lookup
@@ -375,7 +279,7 @@ class Operation:
             # a foreground Response is the call's own result, not a job; only one that
             # did not complete needs reading
             if (single and status != "completed" and not self.streaming
-                    and self.description.job_id is None):
+                    and self.job.job_id is None):
                 self._generation_ended(obj)
             return
         facts = job_facts(obj)
@@ -393,7 +297,7 @@ class Operation:
             return
         failure = classify_job_facts(facts)
         if (failure is not None and facts.outcome in FAILURES and single
-                and self.description.fetch and self.rt.settings.raise_job_failures):
+                and self.job.fetch and self.rt.settings.raise_job_failures):
             self.job_to_raise = (failure, obj)
         if not self.rt.tracker.first_terminal(key):
             return
@@ -419,9 +323,13 @@ class Operation:
             attempt = self.attempt
             known = attempt.classification if attempt is not None else None
             attempt_failed = known is not None
-            if known is not None and attempt is not None and _raised_from(attempt, error):
-                # the SDK raises what the attempt answered: the same facts, read once
-                failure = known._replace(source=Source.EXCEPTION)
+            if known is not None and attempt is not None and raised_from(attempt, error):
+                if attempt.body_unread:
+                    # the SDK read the body before raising: the exception knows more
+                    attempt.classification = classify_exception(error)
+                    failure = attempt.classification
+                else:  # the SDK raises what the attempt answered: the facts, read once
+                    failure = known._replace(source=Source.EXCEPTION)
             else:
                 failure = classify_exception(error, after_response=after_response)
             self.finish_attempt(will_retry=False)
@@ -438,7 +346,7 @@ class Operation:
 
         ``job_end``: the event is a job's own end (``response.failed`` of a Response),
         which is no failure of a call that only reads that job."""
-        if job_end and self.description.fetch:
+        if job_end and self.job.fetch:
             return
         if self.failure is None:
             self.stream_failure = failure
@@ -446,7 +354,7 @@ class Operation:
 
     def chunk_finished(self, choices: Any) -> None:
         """A stream chunk that ends one or more choices: their finish reasons, in order."""
-        reasons = _finish_reasons(choices)
+        reasons = finish_reasons(choices)
         if reasons is not None:
             key = semconv.GEN_AI_RESPONSE_FINISH_REASONS
             earlier = self.end_attrs.get(key)
@@ -467,15 +375,6 @@ class Operation:
         finally:
             self.rec.operation_ended(self, self.failure, outcome,
                                      time.perf_counter() - self.start)
-
-
-def _raised_from(attempt: Attempt, error: BaseException) -> bool:
-    """Whether ``error`` is the SDK's exception for this attempt's own failure: the
-    status error of its HTTP answer, or the wrapper of its transport exception."""
-    if attempt.status is not None:
-        status = getattr(error, "status_code", None)
-        return isinstance(status, int) and status == attempt.status
-    return error.__cause__ is not None or error.__context__ is not None
 
 
 def end_quietly(op: Operation) -> None:

@@ -45,6 +45,11 @@ def _targets(layout: SdkLayout, settings: Settings) -> list[tuple[type, str, Cal
             targets.append((layout.http_sync_client, "send", hooks.transport_send))
         if layout.http_async_client is not None:
             targets.append((layout.http_async_client, "send", hooks.transport_send_async))
+    if layout.page_types:  # AsyncPaginator first
+        targets.append((layout.page_types[0], "__init__", hooks.paginator_init))
+    if len(layout.next_page_types) == 2:
+        targets.append((layout.next_page_types[0], "get_next_page", hooks.next_page))
+        targets.append((layout.next_page_types[1], "get_next_page", hooks.next_page_async))
     for webhooks in layout.webhook_types:
         targets.append((webhooks, "unwrap", hooks.webhook_unwrap))
     if settings.retry_guard:

@@ -6,8 +6,7 @@ a wrapper left in place under someone else's) they pass calls straight through.
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from opentelemetry._logs import Logger
 from opentelemetry.trace import Tracer
@@ -16,16 +15,16 @@ from ..telemetry.metrics import Instruments
 from ..telemetry.recorder import Recorder
 from .config import Settings
 from .jobs import JobTracker
+from .resources import PageNames
 from .sdk import SdkLayout
-
-if TYPE_CHECKING:
-    from .operation import Operation
 
 
 class Runtime:
-    """Tracer, instruments, the recorder, settings, SDK layout and the job tracker."""
+    """Tracer, instruments, the recorder, settings, SDK layout, the job tracker and the
+    names of paginated listings."""
 
-    __slots__ = ("instruments", "layout", "recorder", "settings", "tracer", "tracker")
+    __slots__ = ("instruments", "layout", "pages", "recorder", "settings", "tracer",
+                 "tracker")
 
     def __init__(
         self,
@@ -43,16 +42,10 @@ class Runtime:
         self.recorder = Recorder(tracer, instruments, logs=settings.logs,
                                  record_exceptions=settings.record_exceptions,
                                  exception_logger=exception_logger)
+        self.pages = PageNames(layout.page_types)
 
 
 _runtime: Optional[Runtime] = None
-
-# The operation whose request() is running in this thread or task: the attempt and
-# retry hooks, deeper in the same call, attach to it.
-CURRENT: ContextVar[Optional[Operation]] = ContextVar(
-    "openai_error_telemetry_operation", default=None
-)
-
 
 def get_runtime() -> Optional[Runtime]:
     return _runtime

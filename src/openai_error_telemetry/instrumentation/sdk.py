@@ -34,6 +34,9 @@ class SdkLayout:
     azure_types: tuple[type, ...]
     bedrock_types: tuple[type, ...] = ()  # openai 3.x: BedrockOpenAI, AsyncBedrockOpenAI
     webhook_types: tuple[type, ...] = ()  # Webhooks, AsyncWebhooks: unwrap() is local
+    # AsyncPaginator and BasePage: a listing's later requests reuse their options
+    page_types: tuple[type, ...] = ()
+    next_page_types: tuple[type, ...] = ()  # BaseSyncPage, BaseAsyncPage: get_next_page
 
 
 def _major(version: str) -> int:
@@ -106,4 +109,6 @@ def detect() -> SdkLayout:
         azure_types=_azure_types(),
         bedrock_types=_bedrock_types(),
         webhook_types=_webhook_types(),
+        page_types=(base.AsyncPaginator, base.BasePage),
+        next_page_types=(base.BaseSyncPage, base.BaseAsyncPage),
     )

@@ -30,19 +30,21 @@ OPERATION = "webhooks.unwrap"
 class _Seen:
     """What the recorder reads: the current span and the webhook's attributes."""
 
-    __slots__ = ("attrs", "context", "end_attrs", "model", "name", "response_model", "span",
-                 "start")
+    __slots__ = ("attrs", "context", "end_attrs", "metric_attrs", "metric_response_model",
+                 "model", "name", "response_model", "span", "start")
 
     def __init__(self, span: Span, provider: str) -> None:
         self.name = OPERATION
         self.model: Optional[str] = None
         self.response_model: Optional[str] = None
+        self.metric_response_model: Optional[str] = None
         self.span = span
         self.context = trace.set_span_in_context(span)
         self.end_attrs: Attributes = {}
         self.start = time.perf_counter()
         self.attrs: Attributes = {semconv.GEN_AI_OPERATION_NAME: OPERATION,
                                   semconv.GEN_AI_PROVIDER_NAME: provider}
+        self.metric_attrs = self.attrs  # both from closed sets
 
 
 def observe_webhook(rt: Runtime, event: Any) -> None:

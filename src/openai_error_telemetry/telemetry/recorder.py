@@ -20,6 +20,7 @@ from opentelemetry.trace import Link, Span, SpanKind, Tracer
 from ..classification import Classification
 from . import logs, semconv
 from .attributes import Attributes, error_attributes, with_error
+from .bounds import Bounds
 from .events import emit_operation_exception
 from .metrics import Instruments
 from .semconv import INFERENCE_OPERATIONS
@@ -34,7 +35,9 @@ class OperationView(Protocol):
     name: str
     model: Optional[str]
     response_model: Optional[str]
-    attrs: Attributes
+    metric_response_model: Optional[str]  # the same, bounded (Bounds.response_model)
+    attrs: Attributes  # its span's start attributes
+    metric_attrs: Attributes  # the same, bounded for metrics (Recorder.bounded)
     span: Span
     start: float
 
@@ -66,8 +69,8 @@ class JobEnd(NamedTuple):
 class Recorder:
     """Spans, metrics and logs for the operations of one ``instrument()``."""
 
-    __slots__ = ("exception_logger", "instruments", "logs", "names", "record_exceptions",
-                 "tracer")
+    __slots__ = ("bounds", "exception_logger", "instruments", "logs", "names",
+                 "record_exceptions", "tracer")
 
     def __init__(self, tracer: Tracer, instruments: Instruments, *, logs: bool,
                  record_exceptions: bool, exception_logger: Optional[Logger] = None) -> None:
@@ -77,6 +80,26 @@ class Recorder:
         self.names = instruments.names  # our own names as this mode spells them
         self.logs = logs
         self.record_exceptions = record_exceptions
+        self.bounds = Bounds()
+
+    def bounded(self, attributes: Attributes) -> Attributes:
+        """An operation's start attributes as metrics write them: the request model and
+        the server bounded (bounds.py); the same mapping when nothing was folded."""
+        bounds = self.bounds
+        model = attributes.get(semconv.GEN_AI_REQUEST_MODEL)
+        host = attributes[semconv.SERVER_ADDRESS]
+        port = attributes[semconv.SERVER_PORT]
+        kept_model = bounds.request_model(model) if isinstance(model, str) else model
+        address, kept_port = bounds.server_pair(str(host), int(port))  # type: ignore[arg-type]
+        if kept_model == model and address == host and kept_port == port:
+            return attributes
+        metric = dict(attributes)
+        if isinstance(kept_model, str):
+            metric[semconv.GEN_AI_REQUEST_MODEL] = kept_model
+        metric[semconv.SERVER_ADDRESS] = address
+        if kept_port is None:
+            del metric[semconv.SERVER_PORT]
+        return metric
 
     # -- spans that start ------------------------------------------------------------
 
@@ -95,7 +118,7 @@ class Recorder:
     def retry(self, op: OperationView, attempt: AttemptView, delay: float) -> None:
         """The SDK will sleep ``delay`` and try again: a delay point and a span event."""
         reason = attempt.classification
-        attributes = dict(op.attrs)
+        attributes = dict(op.metric_attrs)
         if reason is not None:
             attributes = with_error(attributes, reason)
         self.instruments.retry_delay.record(delay, attributes)
@@ -151,9 +174,11 @@ class Recorder:
             span.end(end_time=attempt.start_ns + int((now - attempt.start) * 1e9))
 
     def _count_attempt(self, op: OperationView, attempt: AttemptView, will_retry: bool) -> None:
-        attributes = dict(op.attrs)
+        attributes = dict(op.metric_attrs)
         if attempt.status is not None:
-            attributes[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
+            status = self.bounds.status_code(attempt.status)
+            if status is not None:
+                attributes[semconv.HTTP_RESPONSE_STATUS_CODE] = status
         failure = attempt.classification
         if failure is not None:
             attributes = with_error(attributes, failure)
@@ -290,9 +315,9 @@ class Recorder:
 
 
 def metric_attributes(op: OperationView) -> Attributes:
-    """The operation's metric attribute set: its span's low-cardinality start attributes
-    and the response model."""
-    attributes = dict(op.attrs)
-    if op.response_model is not None:
-        attributes[semconv.GEN_AI_RESPONSE_MODEL] = op.response_model
+    """The operation's metric attribute set: its bounded start attributes and the bounded
+    response model."""
+    attributes = dict(op.metric_attrs)
+    if op.metric_response_model is not None:
+        attributes[semconv.GEN_AI_RESPONSE_MODEL] = op.metric_response_model
     return attributes
