@@ -132,9 +132,9 @@ def test_a_final_quota_error_on_a_stream_is_classified_from_the_body_the_sdk_rea
                      + body)
 
     _fast_retry(monkeypatch)
-    with raw_server(quota) as server, mode(True) as telemetry:
-        with pytest.raises(openai.RateLimitError):
-            CALLERS[caller](server.base_url, 1)
+    with raw_server(quota) as server, mode(True) as telemetry, pytest.raises(
+            openai.RateLimitError):
+        CALLERS[caller](server.base_url, 1)
     assert telemetry is not None
     attempts = sorted(telemetry.spans("attempt"), key=lambda s: s.start_time)
     # the retried try was closed unread by the SDK: 429 by its status alone; the last
