@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 from collections.abc import Iterator
 from typing import Any
 
@@ -120,25 +121,57 @@ def test_a_cut_short_final_error_body_raises_what_the_sdk_raises(caller):
     assert outcomes[0][0] != "returned"
 
 
-@pytest.mark.parametrize("caller", sorted(CALLERS))
-def test_a_final_quota_error_on_a_stream_is_classified_from_the_body_the_sdk_read(
-        monkeypatch, caller):
-    body = b'{"error": {"code": "insufficient_quota", "type": "insufficient_quota", ' \
-           b'"message": "You exceeded your current quota"}}'
+QUOTA = (b'{"error": {"code": "insufficient_quota", "type": "insufficient_quota", '
+         b'"message": "You exceeded your current quota"}}')
+QUOTA_HEAD = (b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n"
+              + f"content-length: {len(QUOTA)}\r\nconnection: close\r\n\r\n".encode())
 
-    def quota(conn: Any, server: Any) -> None:
-        conn.sendall(b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n"
-                     + f"content-length: {len(body)}\r\nconnection: close\r\n\r\n".encode()
-                     + body)
 
+def quota_at_once(conn: Any, server: Any) -> None:
+    conn.sendall(QUOTA_HEAD + QUOTA)
+
+
+def quota_held(conn: Any, server: Any) -> None:
+    """The headers now, the body only once the test ends."""
+    conn.sendall(QUOTA_HEAD)
+    server.release.wait(30)
+    conn.sendall(QUOTA)
+
+
+def _quota_attempts(monkeypatch: pytest.MonkeyPatch, caller: str, *scripts: Any) -> list[str]:
     _fast_retry(monkeypatch)
-    with raw_server(quota) as server, mode(True) as telemetry, pytest.raises(
+    with raw_server(*scripts) as server, mode(True) as telemetry, pytest.raises(
             openai.RateLimitError):
         CALLERS[caller](server.base_url, 1)
     assert telemetry is not None
-    attempts = sorted(telemetry.spans("attempt"), key=lambda s: s.start_time)
-    # the retried try was closed unread by the SDK: 429 by its status alone; the last
-    # one the SDK read before raising: its body says quota
-    assert [s.attributes["error.type"] for s in attempts] == ["rate_limited", "quota_exhausted"]
     (op,) = telemetry.spans("operation")
-    assert op.attributes["error.type"] == "quota_exhausted"
+    assert op.attributes["error.type"] == "quota_exhausted"  # the SDK read the last body
+    attempts = sorted(telemetry.spans("attempt"), key=lambda s: s.start_time)
+    return [s.attributes["error.type"] for s in attempts]
+
+
+def quota_chunked_gzip(conn: Any, server: Any) -> None:
+    body = gzip.compress(QUOTA)
+    conn.sendall(b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n"
+                 b"content-encoding: gzip\r\ntransfer-encoding: chunked\r\n"
+                 b"connection: close\r\n\r\n"
+                 + f"{len(body[:20]):x}\r\n".encode() + body[:20] + b"\r\n"
+                 + f"{len(body[20:]):x}\r\n".encode() + body[20:] + b"\r\n0\r\n\r\n")
+
+
+@pytest.mark.parametrize("script", [quota_at_once, quota_chunked_gzip],
+                         ids=["length", "chunked gzip"])
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+def test_a_retried_error_body_already_received_is_read_where_it_lies(monkeypatch, caller,
+                                                                     script):
+    """A small body that came with its headers is in the parser's buffer: copied, not read."""
+    assert _quota_attempts(monkeypatch, caller, script) == [
+        "quota_exhausted", "quota_exhausted"]
+
+
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+def test_a_retried_error_body_not_yet_received_is_classified_by_its_status(monkeypatch, caller):
+    """The retried try's body had not arrived: 429 by its status alone; the last try's
+    body the SDK read before raising says quota."""
+    assert _quota_attempts(monkeypatch, caller, quota_held, quota_at_once) == [
+        "rate_limited", "quota_exhausted"]

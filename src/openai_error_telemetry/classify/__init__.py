@@ -120,11 +120,18 @@ def _cause_chain(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def _says_stream_drop(exc: BaseException) -> bool:
+def _text(obj: object) -> str:
+    """``str(obj)`` of a foreign object, or "" when its ``__str__`` raises anything at
+    all: a ``BaseException`` raised by our reading must not reach the app."""
     try:
-        text = str(exc).lower()
-    except Exception:
-        return False
+        text = str(obj)
+    except BaseException:  # ours to swallow: the app never asked for this str()
+        return ""
+    return text if isinstance(text, str) else ""
+
+
+def _says_stream_drop(exc: BaseException) -> bool:
+    text = _text(exc).lower()
     return any(words in text for words in STREAM_DROP_WORDS)
 
 
@@ -169,7 +176,7 @@ def _from_status_exception(exc: BaseException, source: str) -> Classification:
         return _unknown(source)
     fields = plain_fields(body) or fields_from_body(body)
     if fields.code is None and isinstance(getattr(exc, "code", None), (str, int)):
-        fields = fields._replace(code=str(exc.code)[:128])  # type: ignore[attr-defined]
+        fields = fields._replace(code=_text(exc.code)[:128])  # type: ignore[attr-defined]
     request_id = getattr(exc, "request_id", None)
     code, why = decide(status, fields)
     return _build(
@@ -197,7 +204,7 @@ def _from_exception(exc: BaseException, after_response: bool) -> Classification:
         return _build(code, why, source=source)
     if facts.kind == Kind.STREAM_HELPER:
         # "Didn't receive a `response.completed` event." from openai's stream helper.
-        if "response.completed" in str(exc):
+        if "response.completed" in _text(exc):
             return _build(ErrorCode.STREAM_INTERRUPTED,
                           Why("stream helper message", facts.class_name), source=source)
         return _unknown(source)
@@ -205,7 +212,7 @@ def _from_exception(exc: BaseException, after_response: bool) -> Classification:
         return _from_job_exception(exc, source)
     if facts.kind == Kind.OPENAI_BASE:
         # e.g. "The api_key client option must be set": nothing but the message to go on.
-        if "api_key" in str(exc).lower():
+        if "api_key" in _text(exc).lower():
             return _build(ErrorCode.AUTH_ERROR, Why("exception message", facts.class_name),
                           source=source)
         return _unknown(source)

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..faultserver.cli import port_number
 from .scenarios import DEFAULT_SCENARIO, SCENARIOS
 
 DEFAULT_DURATION_S = 60.0
@@ -43,16 +44,6 @@ def _concurrency(text: str) -> int:
     return value
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port (0-65535, 0 picks a free one)")
-    return value
-
-
 def _scenario(text: str) -> str:
     if text in SCENARIOS or Path(text).is_file():
         return text
@@ -74,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              f"(1-{MAX_CONCURRENCY}, default %(default)s)")
     add("--seed", type=int, default=None,
         help="seed the fault server's and the callers' dice for a repeatable run")
-    add("--metrics-port", type=_port, default=0, metavar="PORT",
+    add("--metrics-port", type=port_number, default=0, metavar="PORT",
         help="port of the Prometheus endpoint on 127.0.0.1 (default 0: a free one, printed)")
     add("--linger", type=_non_negative_float, default=0.0, metavar="SECONDS",
         help="keep the metrics endpoint and the fault server up this long after the summary, "

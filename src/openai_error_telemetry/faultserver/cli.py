@@ -22,11 +22,23 @@ SHUTDOWN_TIMEOUT_S = 2.0
 BACKLOG = 1024
 
 
+def port_number(text: str) -> int:
+    """A TCP port, 0..65535 (argparse turns the error into exit 2 with the reason)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0-65535, 0 picks a free one)")
+    return port
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = ServerConfig()
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    add("--port", type=int, default=0, help="port (default 0: a free one, announced on stdout)")
+    add("--port", type=port_number, default=0,
+        help="port (default 0: a free one, announced on stdout)")
     add("--scenario", type=Path, metavar="FILE",
         help="scenario file (.toml or .json): fault rates per time phase")
     add("--fault", action="append", default=[], metavar="FAULT:RATE",

@@ -13,6 +13,7 @@ from opentelemetry import context as otel_context
 
 from . import runtime as _rt
 from .attempt import Attempt
+from .bodies import available_body
 from .guard import report
 from .names import verb_name
 from .operation import CURRENT, Operation, end_quietly
@@ -47,6 +48,8 @@ def _start_operation(
     if runtime is None:
         return None
     try:
+        if runtime.providers_unchecked:
+            runtime.check_providers()
         options = _options(args, kwargs)
         return Operation(runtime, instance, options, _name(runtime, instance, options))
     except Exception as error:
@@ -150,10 +153,17 @@ def _begin_attempt(op: Operation, http_request: Any) -> Optional[Attempt]:
 
 
 def _read_body(response: Any) -> Any:
-    """The body the SDK has already read, or None: an unread body (a streamed request's
-    error, which the SDK closes unread before a retry) is never read here."""
+    """The body the SDK has read, else the part of it already received if that is all of
+    it (``bodies.py``): an unread body (a streamed request's error, which the SDK closes
+    unread before a retry) is never read, waited for or consumed here."""
     content = getattr(response, "_content", None)
-    return content if isinstance(content, bytes) else None
+    if isinstance(content, bytes):
+        return content
+    try:
+        return available_body(response)
+    except Exception as error:
+        report("attempt.available_body", error)
+        return None
 
 
 def _answered(op: Operation, attempt: Attempt, response: Any) -> None:

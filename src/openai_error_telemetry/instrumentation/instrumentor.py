@@ -45,6 +45,8 @@ class OpenAIErrorTelemetryInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         runtime.set_runtime(runtime.Runtime(
             tracer, instruments, settings, layout,
             exception_logger(kwargs.get("logger_provider")),
+            explicit_providers=kwargs.get("tracer_provider") is not None
+            or kwargs.get("meter_provider") is not None,
         ))
         self._patches: list[patches.Patch] = patches.apply(layout, settings)
 

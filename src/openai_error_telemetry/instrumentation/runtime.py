@@ -6,8 +6,10 @@ a wrapper left in place under someone else's) they pass calls straight through.
 
 from __future__ import annotations
 
+import logging
 from typing import Optional
 
+from opentelemetry import metrics, trace
 from opentelemetry._logs import Logger
 from opentelemetry.trace import Tracer
 
@@ -23,8 +25,8 @@ class Runtime:
     """Tracer, instruments, the recorder, settings, SDK layout, the job tracker and the
     names of paginated listings."""
 
-    __slots__ = ("instruments", "layout", "pages", "recorder", "settings", "tracer",
-                 "tracker")
+    __slots__ = ("instruments", "layout", "pages", "providers_unchecked", "recorder",
+                 "settings", "tracer", "tracker")
 
     def __init__(
         self,
@@ -33,6 +35,7 @@ class Runtime:
         settings: Settings,
         layout: SdkLayout,
         exception_logger: Optional[Logger] = None,
+        explicit_providers: bool = False,
     ) -> None:
         self.tracer = tracer
         self.instruments = instruments
@@ -43,9 +46,36 @@ class Runtime:
                                  record_exceptions=settings.record_exceptions,
                                  exception_logger=exception_logger)
         self.pages = PageNames(layout.page_types)
+        # at the first call, whether anything will export what we record
+        self.providers_unchecked = not explicit_providers
+
+    def check_providers(self) -> None:
+        """Warn once when no OpenTelemetry SDK provider was ever set: the API's proxies
+        then drop every span and metric point (only the structlog events remain). Checked
+        at the first call, not at ``instrument()``: setting the providers after
+        ``instrument()`` is fine, the proxies then forward to them."""
+        self.providers_unchecked = False
+        if (isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+                and type(metrics.get_meter_provider()).__name__ == "_ProxyMeterProvider"):
+            _warn_once(
+                "openai_error_telemetry: no OpenTelemetry SDK is configured: spans and "
+                "metrics of OpenAI calls go nowhere. Set a TracerProvider and a "
+                "MeterProvider (opentelemetry.sdk, trace.set_tracer_provider / "
+                "metrics.set_meter_provider), pass tracer_provider= and meter_provider= "
+                "to instrument(), or run under opentelemetry-instrument "
+                "(docs/configuration.md).")
 
 
 _runtime: Optional[Runtime] = None
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message in _warned:
+        return
+    _warned.add(message)
+    logging.getLogger("openai_error_telemetry.instrumentation").warning(message)
+
 
 def get_runtime() -> Optional[Runtime]:
     return _runtime

@@ -11,6 +11,7 @@ and ``stream.response`` stays the SDK's own response object, of its own type.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import inspect
 import sys
@@ -239,6 +240,13 @@ class TracedStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
         finally:
             _closed(self._self_watcher)
 
+    def __copy__(self) -> Any:
+        """As plain: a copy of the SDK's stream (wrapt's proxies refuse to be copied)."""
+        return copy.copy(self.__wrapped__)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return copy.deepcopy(self.__wrapped__, memo)
+
     def __del__(self) -> None:
         _abandoned(self)
 
@@ -286,6 +294,13 @@ class TracedAsyncStream(wrapt.ObjectProxy):  # type: ignore[type-arg]
             await self.__wrapped__.close()
         finally:
             _closed(self._self_watcher)
+
+    def __copy__(self) -> Any:
+        """As plain: a copy of the SDK's stream (wrapt's proxies refuse to be copied)."""
+        return copy.copy(self.__wrapped__)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return copy.deepcopy(self.__wrapped__, memo)
 
     def __del__(self) -> None:
         _abandoned(self)

@@ -23,6 +23,7 @@ from .attributes import Attributes, error_attributes, with_error
 from .bounds import Bounds
 from .events import emit_operation_exception
 from .metrics import Instruments
+from .scrub import exception_attributes
 from .semconv import INFERENCE_OPERATIONS
 from .spans import set_failed_status
 
@@ -279,8 +280,8 @@ class Recorder:
                   failure: Classification) -> None:
         """An exception raised to the caller: the conventions' log event (and, if asked,
         the traceback on the span)."""
-        if self.record_exceptions:
-            op.span.record_exception(error)
+        if self.record_exceptions:  # as span.record_exception, with no credential in it
+            op.span.add_event("exception", exception_attributes(error))
         if self.exception_logger is not None:
             emit_operation_exception(self.exception_logger, error, failure,
                                      partial(metric_attributes, op), op.context)
