@@ -3,10 +3,11 @@
     .venv/bin/python benchmarks/leaks.py [--calls 100000] [--warmup 8000] [--tracemalloc]
 
 Why an in-memory transport and not the fault server: the question is whether *our*
-per-call state (spans, stream proxies, the background-job tracker, the naming and class
-caches, metric series) is released, and 100,000 calls over loopback HTTP would take
-minutes on two shared cores while measuring the server and the socket layer too. The
-real SDK still builds every request, parses every answer, retries and raises.
+per-call state (spans, stream proxies, the background-job tracker, the job-path,
+method-name, listing-name and class caches, metric series) is released, and 100,000 calls
+over loopback HTTP would take minutes on two shared cores while measuring the server and
+the socket layer too. The real SDK still builds every request, parses every answer,
+retries and raises.
 
 The workload cycles through success, a failure raised to the caller, a stream read to
 the end, one closed early, one abandoned to the garbage collector, a background job
@@ -52,7 +53,7 @@ from workload import CHAT, CHUNK, HEADERS, MESSAGES, RATE, http
 
 import openai_error_telemetry
 from openai_error_telemetry.classify import exceptions as class_names
-from openai_error_telemetry.instrumentation import naming, runtime, streams
+from openai_error_telemetry.instrumentation import paths, resources, runtime, streams
 
 # the in-memory API's payloads are the benchmark suite's (workload.py); shorter streams
 STREAM = ("".join(f"data: {CHUNK}\n\n" for _ in range(6)) + "data: [DONE]\n\n").encode()
@@ -195,7 +196,9 @@ class Report(NamedTuple):
     streams_alive: int
     tracked_jobs: int
     tracked_max: int
-    naming_cache: int
+    path_cache: int
+    code_names: int
+    page_names: int
     class_cache: int
 
     def lines(self) -> list[str]:
@@ -214,7 +217,9 @@ class Report(NamedTuple):
             f"log events              {self.log_events:,}",
             f"stream proxies alive    {self.streams_alive}",
             f"background jobs tracked {self.tracked_jobs} (max {self.tracked_max})",
-            f"naming cache entries    {self.naming_cache} (max 512)",
+            f"job-path cache entries  {self.path_cache} (max {paths.CACHE_SIZE})",
+            f"method names by code    {self.code_names} (max {resources.MAX_CODES})",
+            f"listing names           {self.page_names} (max 1024)",
             f"class-name cache        {self.class_cache} (max {class_names._NAMES_MAX})",
         ]
 
@@ -267,7 +272,8 @@ def run(calls: int, warmup: int, trace_memory: bool = False, max_tracked: int = 
             spans_open=processor.started - processor.ended, spans_exported=exporter.spans,
             log_events=counted.events, streams_alive=_streams_alive(),
             tracked_jobs=len(rt.tracker), tracked_max=rt.settings.background_max_tracked,
-            naming_cache=naming.describe.cache_info().currsize,
+            path_cache=paths.job_path.cache_info().currsize,
+            code_names=len(resources._by_code), page_names=len(rt.pages),
             class_cache=len(class_names._NAMES),
         )
     finally:

@@ -150,9 +150,8 @@ def test_version():
 
 
 NO_SDK = """
-import httpx2 as http, openai, openai_error_telemetry
-if int(openai.__version__.split(".")[0]) < 3:
-    import httpx as http
+import importlib, openai, openai_error_telemetry
+http = importlib.import_module("httpx2" if int(openai.__version__[0]) >= 3 else "httpx")
 {setup}
 openai_error_telemetry.instrument()
 c = openai.OpenAI(api_key="sk-x", base_url="http://api.test/v1", http_client=http.Client(
