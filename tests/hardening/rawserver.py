@@ -131,3 +131,13 @@ def ok_stream(conn: socket.socket, server: RawServer) -> None:
     """A streamed chat answer, noted (after or before a held body ended)."""
     server.notes.append("retry")
     conn.sendall(SSE_OK)
+
+
+def trickle_503(conn: socket.socket, server: RawServer) -> None:
+    """A 503 whose 12-byte body arrives a byte every half second (6 s in all)."""
+    body = b'{"error": 1}'
+    conn.sendall(error_head(503, len(body)))
+    for i in range(len(body)):
+        if server.release.wait(0.5):
+            return
+        conn.sendall(body[i:i + 1])
