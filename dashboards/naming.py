@@ -51,7 +51,6 @@ class Names:
     output_tokens: Optional[str]
     attempts: str
     retry_delay: str
-    background: Optional[str]
     jobs: str
     ratelimit_remaining: str
     ratelimit_limit: str
@@ -72,7 +71,7 @@ class Names:
         histograms = (*self.durations, *self.first_chunks, self.retry_delay,
                       *((self.tokens,) if self.tokens else ()))
         plain = (self.attempts, self.jobs, self.ratelimit_remaining, self.ratelimit_limit,
-                 *(n for n in (self.background, self.input_tokens, self.output_tokens) if n))
+                 *(n for n in (self.input_tokens, self.output_tokens) if n))
         return {f"{h}_{s}" for h in histograms for s in ("bucket", "count", "sum")} | set(plain)
 
 
@@ -103,8 +102,6 @@ def names(variant: str) -> Names:
         output_tokens=counter(semconv.METRIC_INFERENCE_OUTPUT_TOKENS) if latest else None,
         attempts=counter(own.metric_attempts),
         retry_delay=prometheus(own.metric_retry_delay) + seconds,
-        background=counter(own.metric_background_responses)
-        if own.metric_background_responses else None,
         jobs=counter(own.metric_jobs_ended),
         ratelimit_remaining=prometheus(own.metric_ratelimit_remaining),
         ratelimit_limit=prometheus(own.metric_ratelimit_limit),

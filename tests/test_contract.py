@@ -152,6 +152,7 @@ def test_one_name_per_concept_on_spans_metrics_and_logs() -> None:
     # the rate-limit gauges label the kind with the same name (their attribute constant)
     assert semconv.METRIC_RATELIMIT_REMAINING.startswith("openai.ratelimit.")
     assert semconv.OPENAI_RATELIMIT_KIND == "openai.ratelimit.kind"
-    # the deprecated spellings are still there, for one minor release
-    assert span[semconv.OPENAI_RATE_LIMIT_KIND_DEPRECATED] == "tokens"
-    assert log["error_code"] == "rate_limited"
+    # one spelling: no older one beside it, in any mode
+    assert "openai.rate_limit.kind" not in span
+    assert "error_code" not in log
+    assert "rate_limit_kind" not in log

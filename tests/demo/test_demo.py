@@ -74,7 +74,7 @@ def test_summary_agrees_with_the_scrape_and_the_fault_servers_tally(tmp_path: Pa
     attempts = exported.by_error("openai_client_attempts_total")
     calls = exported.by_error("gen_ai_client_operation_duration_seconds_count")
     retried = exported.by_error("openai_client_attempts_total", openai_retry_will_retry="true")
-    background = exported.by_error("openai_background_responses_total")
+    background = exported.by_error("openai_jobs_ended_total")
 
     # The summary's table is the exported metric points, code by code.
     assert table.column(1) == Counter({c: n for c, n in attempts.items() if c}), demo.lines

@@ -65,7 +65,7 @@ def test_traces_metrics_and_logs_are_exported_over_otlp_http() -> None:
     assert failed_spans, f"{len(spans)} spans, none failed"
     assert {s.status.code for s in failed_spans} == {2}  # STATUS_CODE_ERROR
     assert any(record.body.string_value == "openai.attempt.failed" for record in logs)
-    assert all("error_code" in _attributes(record) for record in logs)
+    assert all("error.type" in _attributes(record) for record in logs)
     # the last export carries the final cumulative counts: the summary's numbers
     table = code_table(demo.lines)
     assert Counter({c: n for c, n in attempts.items() if c}) == table.column(1)

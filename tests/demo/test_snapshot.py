@@ -37,8 +37,8 @@ def test_read_counts_calls_attempts_retries_background_and_headroom() -> None:
     instruments.attempts.add(1, {**base, semconv.OPENAI_RETRY_WILL_RETRY: False})
     instruments.retry_delay.record(0.5, {**base, semconv.ERROR_TYPE: "rate_limited"})
     instruments.retry_delay.record(1.5, {**base, semconv.ERROR_TYPE: "rate_limited"})
-    instruments.background.add(1, {**base, semconv.OPENAI_RESPONSE_STATUS: "completed"})
-    instruments.background.add(1, {**base, semconv.OPENAI_RESPONSE_STATUS: "failed",
+    instruments.jobs.add(1, {**base, semconv.OPENAI_JOB_STATUS: "completed"})
+    instruments.jobs.add(1, {**base, semconv.OPENAI_JOB_STATUS: "failed",
                                     semconv.ERROR_TYPE: "server_error"})
     for model, remaining in (("a", 900.0), ("b", 100.0)):
         instruments.ratelimits.update("api.test", model, {("requests", "remaining"): remaining,

@@ -46,7 +46,7 @@ def test_failed_background_job_is_counted_once_and_linked(telemetry, logs):
     assert statuses == ["in_progress", "failed", "failed"]
     spans = telemetry.spans("operation")
     create = next(s for s in spans if s.attributes["gen_ai.operation.name"] == "generate_content")
-    assert create.attributes["openai.response.status"] == "queued"
+    assert create.attributes["gen_ai.response.status"] == "queued"
     assert create.attributes["gen_ai.response.id"] == "resp_bg1"
     assert create.status.status_code == StatusCode.UNSET
     retrieves = [s for s in spans if s.attributes["gen_ai.operation.name"] == "fetch_response"]
@@ -68,14 +68,14 @@ def test_failed_background_job_is_counted_once_and_linked(telemetry, logs):
     assert telemetry.total("openai.jobs.ended") == 1
     assert telemetry.total("openai.jobs.ended", openai__job__type="response",
                            openai__job__status="failed", error__type="rate_limited") == 1
-    assert telemetry.total("openai.background.responses") == 1
-    assert telemetry.total("openai.background.responses", openai__response__status="failed",
+    assert telemetry.total("openai.jobs.ended") == 1
+    assert telemetry.total("openai.jobs.ended", openai__job__status="failed",
                            error__type="rate_limited") == 1
     durations = telemetry.points("gen_ai.client.operation.duration")
     assert sum(p.count for p in durations) == 4  # one create, three reads
     assert all("error.type" not in p.attributes for p in durations)
     (event,) = logs.named("openai.job.failed")
-    assert event["error_code"] == "rate_limited"
+    assert event["error.type"] == "rate_limited"
     assert event["job_status"] == "failed"
     assert event["job_type"] == "response"
     assert not logs.named("openai.operation.failed")
@@ -85,9 +85,9 @@ def test_completed_background_job_is_counted_without_error(telemetry):
     c = client(polling(response("completed")))
     c.responses.retrieve("resp_bg1")
     c.responses.retrieve("resp_bg1")
-    (point,) = telemetry.points("openai.background.responses")
+    (point,) = telemetry.points("openai.jobs.ended")
     assert point.value == 1
-    assert point.attributes["openai.response.status"] == "completed"
+    assert point.attributes["openai.job.status"] == "completed"
     assert "error.type" not in point.attributes
 
 
@@ -99,7 +99,7 @@ def test_a_successful_cancel_is_a_success(telemetry, logs):
     assert op.status.status_code == StatusCode.UNSET
     assert "error.type" not in op.attributes
     assert op.attributes["gen_ai.response.status"] == "cancelled"
-    assert telemetry.total("openai.background.responses", openai__response__status="cancelled") == 1
+    assert telemetry.total("openai.jobs.ended", openai__job__status="cancelled") == 1
     assert telemetry.total("openai.jobs.ended", openai__job__status="cancelled",
                            error__type="cancelled") == 1
     assert not logs.entries  # a cancel that was asked for is no failure to log
@@ -110,7 +110,7 @@ async def test_async_background_failure(telemetry):
     await c.responses.create(model="gpt-4o", input="x", background=True)
     for _ in range(3):
         await c.responses.retrieve("resp_bg1")
-    assert telemetry.total("openai.background.responses", error__type="rate_limited") == 1
+    assert telemetry.total("openai.jobs.ended", error__type="rate_limited") == 1
 
 
 def test_tracker_is_bounded_and_counts_once():
@@ -130,6 +130,6 @@ def test_a_foreground_incomplete_response_fails_its_span_and_logs(telemetry, log
     assert c.responses.create(model="gpt-4o", input="x").status == "incomplete"
     (op,) = telemetry.spans("operation")
     assert op.attributes["error.type"] == "output_truncated"
-    assert [e["error_code"] for e in logs.named("openai.operation.failed")] == [
+    assert [e["error.type"] for e in logs.named("openai.operation.failed")] == [
         "output_truncated"]
-    assert telemetry.points("openai.background.responses") == []
+    assert telemetry.points("openai.jobs.ended") == []

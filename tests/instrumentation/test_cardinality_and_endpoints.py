@@ -21,7 +21,7 @@ ALLOWED_METRIC_ATTRIBUTES = {
     "gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model",
     "gen_ai.response.model", "server.address", "server.port", "error.type",
     "http.response.status_code", "openai.retry.will_retry", "gen_ai.token.type",
-    "openai.ratelimit.kind", "openai.response.status", "openai.job.type", "openai.job.status",
+    "openai.ratelimit.kind", "openai.job.type", "openai.job.status",
 }
 EMBEDDING = {"object": "embedding", "index": 0, "embedding": [0.5]}
 ID_MARKS = ("resp_", "req_", "chatcmpl", "file-", "batch_", "/", "?")
@@ -105,7 +105,7 @@ def test_no_metric_attribute_is_high_cardinality(telemetry):
                         assert not any(mark in str(value) for mark in ID_MARKS), (
                             metric.name, value)
     assert {"gen_ai.client.operation.duration", "openai.client.attempts",
-            "openai.client.retry.delay", "openai.background.responses", "openai.jobs.ended",
+            "openai.client.retry.delay", "openai.jobs.ended",
             "openai.ratelimit.remaining", "gen_ai.client.token.usage"} <= seen_names
 
 
@@ -135,5 +135,5 @@ def test_resumed_background_stream_failure_is_linked_and_counted(telemetry):
     (ended,) = [e for e in resumed.events if e.name == "openai.job.ended"]
     assert ended.attributes["error.type"] == "rate_limited"
     assert resumed.links[0].context.span_id == create.context.span_id
-    assert telemetry.total("openai.background.responses", openai__response__status="failed") == 1
+    assert telemetry.total("openai.jobs.ended", openai__job__status="failed") == 1
     assert telemetry.total("openai.jobs.ended", error__type="rate_limited") == 1

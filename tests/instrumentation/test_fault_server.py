@@ -93,7 +93,7 @@ def test_failed_background_job(telemetry, sdk, logs):
         statuses.append(str(sdk.responses.retrieve(created.id).status))
     retrieves = [s for s in telemetry.spans("operation")
                  if s.attributes["gen_ai.operation.name"] == "fetch_response"]
-    failed = [s for s in retrieves if s.attributes["openai.response.status"] == "failed"]
+    failed = [s for s in retrieves if s.attributes["gen_ai.response.status"] == "failed"]
     assert len(failed) == 3
     # three reads of one failed job: three successful reads, one job failure
     assert all(s.status.status_code == StatusCode.UNSET for s in retrieves)
@@ -103,8 +103,8 @@ def test_failed_background_job(telemetry, sdk, logs):
     (create,) = [s for s in telemetry.spans("operation")
                  if s.attributes["gen_ai.operation.name"] == "generate_content"]
     assert all(s.links[0].context.span_id == create.context.span_id for s in retrieves)
-    assert telemetry.total("openai.background.responses") == 1
-    assert telemetry.total("openai.background.responses", openai__response__status="failed",
+    assert telemetry.total("openai.jobs.ended") == 1
+    assert telemetry.total("openai.jobs.ended", openai__job__status="failed",
                            error__type="rate_limited") == 1
     assert telemetry.total("openai.jobs.ended", error__type="rate_limited") == 1
     assert telemetry.total("gen_ai.client.operation.duration", error__type="rate_limited") == 0
@@ -123,10 +123,10 @@ def test_mid_stream_drop_is_stream_interrupted(telemetry, sdk, logs):
     (op,) = telemetry.spans("operation")
     assert op.status.status_code == StatusCode.ERROR
     assert op.attributes["error.type"] == "stream_interrupted"
-    assert op.attributes["openai.stream.time_to_first_chunk"] > 0
+    assert op.attributes["gen_ai.response.time_to_first_chunk"] > 0
     assert telemetry.total("gen_ai.client.operation.duration",
                            error__type="stream_interrupted") == 1
-    assert [e["error_code"] for e in logs.named("openai.stream.failed")] == [
+    assert [e["error.type"] for e in logs.named("openai.stream.failed")] == [
         "stream_interrupted"]
 
 
@@ -140,11 +140,11 @@ def test_quota_and_rate_limit_are_split_on_spans_metrics_and_logs(telemetry, sdk
     assert set(by_code) == {"quota_exhausted", "rate_limited"}
     assert by_code["quota_exhausted"].attributes["openai.error.retryable"] is False
     assert by_code["rate_limited"].attributes["openai.error.retryable"] is True
-    assert by_code["rate_limited"].attributes["openai.rate_limit.kind"] == "requests"
+    assert by_code["rate_limited"].attributes["openai.ratelimit.kind"] == "requests"
     for code in ("quota_exhausted", "rate_limited"):
         assert telemetry.total("openai.client.attempts", error__type=code) == 1
         assert telemetry.total("gen_ai.client.operation.duration", error__type=code) == 1
-    assert sorted(e["error_code"] for e in logs.named("openai.attempt.failed")) == [
+    assert sorted(e["error.type"] for e in logs.named("openai.attempt.failed")) == [
         "quota_exhausted", "rate_limited"]
 
 
@@ -171,8 +171,10 @@ def test_retry_guard_stops_at_the_first_quota_attempt(guarded_telemetry, sdk, ke
             model="gpt-4o-mini", messages=MESSAGES,
             extra_headers={"x-fault": "quota_exhausted", "x-fault-key": key})
     assert caught.value.code == "insufficient_quota"
-    (attempt,) = guarded_telemetry.spans("attempt")
-    assert attempt.attributes["openai.retry.guard_stopped"] is True
+    # one try: no attempt span; the operation span says the guard stopped the retries
+    assert guarded_telemetry.spans("attempt") == []
+    (op,) = guarded_telemetry.spans("operation")
+    assert op.attributes["openai.retry.guard_stopped"] is True
     assert guarded_telemetry.total("openai.client.attempts") == 1
     assert guarded_telemetry.total("openai.client.retry.delay") == 0
 

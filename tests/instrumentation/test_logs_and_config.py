@@ -48,9 +48,9 @@ def test_attempt_events_warn_on_retry_and_error_on_give_up(telemetry, logs):
     with pytest.raises(Exception, match="quota"):
         client(handler, max_retries=1).chat.completions.create(model="gpt-x", messages=[])
     first, last = logs.named("openai.attempt.failed")
-    assert (first["log_level"], first["error_code"], first["will_retry"]) == (
+    assert (first["log_level"], first["error.type"], first["will_retry"]) == (
         "warning", "rate_limited", True)
-    assert (last["log_level"], last["error_code"], last["will_retry"]) == (
+    assert (last["log_level"], last["error.type"], last["will_retry"]) == (
         "error", "quota_exhausted", False)
     assert first["attempt"] == 1
     assert last["attempt"] == 2
@@ -110,7 +110,7 @@ def test_the_opt_in_keeps_operation_duration_for_what_is_not_inference(latest):
     assert latest.points("gen_ai.client.inference.duration") == []
 
 
-def test_the_opt_in_drops_the_older_span_names(latest):
+def test_the_opt_in_writes_the_latest_time_to_first_chunk_alone(latest):
     chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
              "choices": [{"index": 0, "delta": {"content": "x"}, "finish_reason": None}]}
     handler, _ = sequence(sse_response([chunk]))

@@ -94,7 +94,7 @@ def test_quota_exhausted_fails_the_operation_with_its_code(telemetry, logs):
     errors = [e for e in logs.named("openai.attempt.failed") if e["log_level"] == "error"]
     assert len(warnings) == 2
     assert len(errors) == 1
-    assert errors[0]["error_code"] == "quota_exhausted"
+    assert errors[0]["error.type"] == "quota_exhausted"
     assert errors[0]["attempt"] == 3
     assert errors[0]["request_id"] == "req_q"
     assert warnings[0]["retry_delay_s"] == pytest.approx(0.001)
@@ -186,5 +186,5 @@ def test_parse_that_stops_at_the_length_limit_is_output_truncated(telemetry, log
     # the HTTP answer itself was fine: a lone successful attempt, no attempt span
     assert telemetry.spans("attempt") == []
     assert op.attributes["http.response.status_code"] == 200
-    assert [e["error_code"] for e in logs.named("openai.operation.failed")] == [
+    assert [e["error.type"] for e in logs.named("openai.operation.failed")] == [
         "output_truncated"]

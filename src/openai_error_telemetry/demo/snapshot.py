@@ -148,9 +148,9 @@ def _read_attempts(snapshot: Snapshot, data: Any) -> None:
             snapshot.retried_attempts[code] += count
 
 
-def _read_background(snapshot: Snapshot, data: Any) -> None:
+def _read_jobs(snapshot: Snapshot, data: Any) -> None:
     for point in _number_points(data):
-        status = _attr(point.attributes, semconv.OPENAI_RESPONSE_STATUS) or "unknown"
+        status = _attr(point.attributes, semconv.OPENAI_JOB_STATUS) or "unknown"
         snapshot.background[status] += int(point.value)
         code = _attr(point.attributes, semconv.ERROR_TYPE)
         if code is not None:
@@ -194,8 +194,8 @@ def read(data: Optional[MetricsData]) -> Snapshot:
             _read_attempts(snapshot, metric_data)
         elif name == semconv.METRIC_RETRY_DELAY:
             snapshot.retry_delay_s += sum(p.sum for p in _histogram_points(metric_data))
-        elif name == semconv.METRIC_BACKGROUND_RESPONSES:
-            _read_background(snapshot, metric_data)
+        elif name == semconv.METRIC_JOBS_ENDED:
+            _read_jobs(snapshot, metric_data)
         elif name == semconv.METRIC_RATELIMIT_REMAINING:
             _read_gauges(gauges, "remaining", metric_data)
         elif name == semconv.METRIC_RATELIMIT_LIMIT:

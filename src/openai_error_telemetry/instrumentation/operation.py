@@ -305,7 +305,7 @@ class Operation:
         logged = self.stream_failure is not None and self.streaming
         self.rec.job_ended(self, JobEnd(
             facts.surface.name, facts.job_id, facts.status, failure,
-            facts.outcome in FAILURES and not logged, is_response), time.perf_counter())
+            facts.outcome in FAILURES and not logged), time.perf_counter())
 
     def _generation_ended(self, response: Any) -> None:
         """The Response this create returned: ended without its result, the call failed."""

@@ -56,4 +56,4 @@ def observe_webhook(rt: Runtime, event: Any) -> None:
     seen = _Seen(trace.get_current_span(), semconv.PROVIDER_OPENAI)
     rt.recorder.job_ended(seen, JobEnd(
         facts.surface.name, facts.job_id, facts.status, classify_webhook_event(event),
-        facts.outcome in FAILURES, facts.surface.name == "response"), seen.start)
+        facts.outcome in FAILURES), seen.start)

@@ -31,7 +31,6 @@ def error_attributes(classification: Classification,
         (names.error_type, classification.provider_type),
         (names.retry_after, classification.retry_after),
         (names.ratelimit_kind, kind),
-        (names.rate_limit_kind_older, kind),
         (names.request_id, classification.request_id),
         (semconv.HTTP_RESPONSE_STATUS_CODE, classification.http_status),
     )

@@ -64,10 +64,6 @@ def failure_fields(
         "model": model,
         "source": classification.source,
     }
-    if names.older_log_keys:
-        # the older keys, by default only, until the next minor release (telemetry.md)
-        fields["error_code"] = code
-        fields["rate_limit_kind"] = classification.rate_limit_kind
     if attempt is not None:
         fields["attempt"] = attempt
     if will_retry is not None:

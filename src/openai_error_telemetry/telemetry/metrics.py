@@ -63,7 +63,6 @@ class Instruments:
 
     __slots__ = (
         "attempts",
-        "background",
         "duration",
         "jobs",
         "latest",
@@ -108,12 +107,6 @@ class Instruments:
             meter, names.metric_jobs_ended, unit="{job}",
             description="Asynchronous jobs seen ended (any surface), each counted once.",
         )
-        # the older count of background Responses alone: default mode only
-        self.background: Optional[Totals] = None if names.metric_background_responses is None \
-            else observable_totals(
-                meter, names.metric_background_responses, unit="{response}",
-                description="Terminal outcomes of background responses, each counted once.",
-            )
         # the rate-limit remaining / limit gauges: observable, read at collection time
         self.ratelimits: RateLimitState = rate_limit_state(meter, names)
         self.latest: Optional[LatestInstruments] = (

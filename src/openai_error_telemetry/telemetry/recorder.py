@@ -64,7 +64,6 @@ class JobEnd(NamedTuple):
     status: str
     failure: Optional[Classification]  # None: it succeeded
     is_failure: bool  # failed/expired/incomplete (a cancel is classified, not a failure)
-    background_response: bool  # also counted in the older openai.background.responses
 
 
 class Recorder:
@@ -136,16 +135,21 @@ class Recorder:
         """The attempt's count, span and (if it failed) log event.
 
         The span is written now, after the fact, with the attempt's real start and end,
-        as a child of the operation: unless it was the operation's one attempt and it
-        succeeded, when the operation span takes its status code and no span is made."""
+        as a child of the operation, only when the SDK made more than one try: a call's
+        one try, success or failure, is its operation span alone, which takes its status
+        code (and the failure, which the operation ended with) (telemetry.md)."""
         failure = attempt.classification
-        if attempt.number == 0 and failure is None and not will_retry:
+        names = self.names
+        if attempt.number == 0 and not will_retry:
             if attempt.status is not None:
                 op.end_attrs[semconv.HTTP_RESPONSE_STATUS_CODE] = attempt.status
+            if attempt.guard_stopped:
+                op.end_attrs[names.retry_guard_stopped] = True
             self._count_attempt(op, attempt, will_retry)
+            if failure is not None:
+                self._attempt_log(op, attempt, failure, op.span, will_retry, delay, now)
             return
         # everything the span says is known now: one attribute mapping, given at its start
-        names = self.names
         attributes = attempt.attributes
         if failure is not None:
             attributes.update(error_attributes(failure, names))
@@ -163,16 +167,23 @@ class Recorder:
             self._count_attempt(op, attempt, will_retry)
             if failure is not None:
                 set_failed_status(span, failure)
-                if self.logs:
-                    fields = logs.failure_fields(
-                        failure, span, operation=op.name, model=op.model,
-                        duration_s=now - attempt.start, attempt=attempt.number + 1,
-                        retry_delay_s=delay, will_retry=will_retry, names=names)
-                    logs.emit(names.log_attempt_failed,
-                              "warning" if will_retry else "error", fields)
+                self._attempt_log(op, attempt, failure, span, will_retry, delay, now)
         finally:
             # whatever failed above, the attempt span never stays open
             span.end(end_time=attempt.start_ns + int((now - attempt.start) * 1e9))
+
+    def _attempt_log(self, op: OperationView, attempt: AttemptView, failure: Classification,
+                     span: Span, will_retry: bool, delay: Optional[float], now: float) -> None:
+        """``openai.attempt.failed``, in the trace of the attempt's span (or, for a call's
+        one try, of its operation's)."""
+        if not self.logs:
+            return
+        names = self.names
+        fields = logs.failure_fields(
+            failure, span, operation=op.name, model=op.model,
+            duration_s=now - attempt.start, attempt=attempt.number + 1,
+            retry_delay_s=delay, will_retry=will_retry, names=names)
+        logs.emit(names.log_attempt_failed, "warning" if will_retry else "error", fields)
 
     def _count_attempt(self, op: OperationView, attempt: AttemptView, will_retry: bool) -> None:
         attributes = dict(op.metric_attrs)
@@ -239,14 +250,6 @@ class Recorder:
         if job.failure is not None:
             attributes = with_error(attributes, job.failure)
         self.instruments.jobs.add(1, attributes)
-        background = self.instruments.background
-        if job.background_response and background is not None and (
-                names.response_status_older is not None):
-            legacy = metric_attributes(op)
-            legacy[names.response_status_older] = job.status
-            if job.failure is not None:
-                legacy = with_error(legacy, job.failure)
-            background.add(1, legacy)
         event: Attributes = {names.job_type: job.surface, names.job_status: job.status}
         if job.job_id is not None:
             event[names.job_id] = job.job_id
@@ -297,9 +300,6 @@ class Recorder:
                 end_attrs[semconv.GEN_AI_RESPONSE_MODEL] = op.response_model
             if outcome is not None:
                 end_attrs[self.names.stream_outcome] = outcome
-            for name, older in self.names.older_span_names:  # none when opted in
-                if name in end_attrs:
-                    end_attrs[older] = end_attrs[name]
             latest = self.instruments.latest
             if failure is not None:
                 end_attrs.update(error_attributes(failure, self.names))

@@ -14,7 +14,6 @@ schema the official instrumentation's helper declares).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Optional
 
 GENAI_CONVENTIONS = (
     "open-telemetry/semantic-conventions-genai@e8fc5751506258db1459d1bde47994e01dee922e"
@@ -75,16 +74,12 @@ OPENAI_ERROR_CODE = "openai.error.code"
 OPENAI_ERROR_TYPE = "openai.error.type"
 OPENAI_ERROR_RETRYABLE = "openai.error.retryable"
 OPENAI_RETRY_AFTER = "openai.retry_after"
-# One spelling for the rate-limit kind on spans, metrics and logs; the older span
-# spelling is still written beside it until the next minor release (telemetry.md).
-OPENAI_RATE_LIMIT_KIND_DEPRECATED = "openai.rate_limit.kind"
 OPENAI_REQUEST_ID = "openai.request_id"
 OPENAI_FAILURE_SOURCE = "openai.failure.source"
 OPENAI_RETRY_WILL_RETRY = "openai.retry.will_retry"
 OPENAI_RETRY_DELAY = "openai.retry.delay"
 OPENAI_RETRY_GUARD_STOPPED = "openai.retry.guard_stopped"
 OPENAI_RATELIMIT_KIND = "openai.ratelimit.kind"
-OPENAI_RESPONSE_STATUS = "openai.response.status"
 OPENAI_RESPONSE_BACKGROUND = "openai.response.background"
 # Asynchronous jobs (classify/jobs.py): which kind, its status, and (span events only) id
 OPENAI_JOB_TYPE = "openai.job.type"
@@ -97,13 +92,6 @@ STREAM_COMPLETED = "completed"
 STREAM_FAILED = "failed"
 STREAM_CLOSED = "closed"
 STREAM_ABANDONED = "abandoned"
-OPENAI_STREAM_TIME_TO_FIRST_CHUNK = "openai.stream.time_to_first_chunk"
-# Span attributes whose conventions name came after ours: by default the older name is
-# written beside it until the next minor release; the latest-names opt-in drops it.
-OLDER_SPAN_NAMES: tuple[tuple[str, str], ...] = (
-    (GEN_AI_RESPONSE_STATUS, OPENAI_RESPONSE_STATUS),
-    (GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, OPENAI_STREAM_TIME_TO_FIRST_CHUNK),
-)
 OPENAI_ATTEMPTS = "openai.attempts"
 
 # Span events
@@ -119,8 +107,6 @@ METRIC_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk"
 METRIC_ATTEMPTS = "openai.client.attempts"
 METRIC_RETRY_DELAY = "openai.client.retry.delay"
 METRIC_JOBS_ENDED = "openai.jobs.ended"
-# The same count for background Responses only, as before jobs had their own table.
-METRIC_BACKGROUND_RESPONSES = "openai.background.responses"
 METRIC_RATELIMIT_REMAINING = "openai.ratelimit.remaining"
 METRIC_RATELIMIT_LIMIT = "openai.ratelimit.limit"
 
@@ -146,8 +132,7 @@ _OLDER_NAMESPACE = "openai"
 
 @dataclass(frozen=True)
 class OwnNames:
-    """Every name of ours, as one mode writes it. ``None``: not written in that mode
-    (an older spelling or a duplicate count kept only for dashboards built on it)."""
+    """Every name of ours, as one mode writes it: one spelling per concept."""
 
     error_code: str
     error_type: str
@@ -175,11 +160,6 @@ class OwnNames:
     log_operation_failed: str
     log_stream_failed: str
     log_job_failed: str
-    rate_limit_kind_older: Optional[str]
-    response_status_older: Optional[str]
-    metric_background_responses: Optional[str]
-    older_span_names: tuple[tuple[str, str], ...]
-    older_log_keys: bool  # error_code and rate_limit_kind beside error.type in log events
 
 
 OLDER_NAMES = OwnNames(
@@ -209,25 +189,18 @@ OLDER_NAMES = OwnNames(
     log_operation_failed=LOG_OPERATION_FAILED,
     log_stream_failed=LOG_STREAM_FAILED,
     log_job_failed=LOG_JOB_FAILED,
-    rate_limit_kind_older=OPENAI_RATE_LIMIT_KIND_DEPRECATED,
-    response_status_older=OPENAI_RESPONSE_STATUS,
-    metric_background_responses=METRIC_BACKGROUND_RESPONSES,
-    older_span_names=OLDER_SPAN_NAMES,
-    older_log_keys=True,
 )
 
 
 def _moved(older: OwnNames) -> OwnNames:
-    """The latest spelling: each name of ours under our namespace, the older-only ones
-    dropped. Derived, so the two modes cannot name different things."""
+    """The latest spelling: each name of ours under our namespace. Derived, so the two
+    modes cannot name different things."""
     prefix = _OLDER_NAMESPACE + "."
     moved: dict[str, object] = {}
     for field in fields(older):
         value = getattr(older, field.name)
         if isinstance(value, str) and value.startswith(prefix):
             moved[field.name] = f"{OWN_NAMESPACE}.{value[len(prefix):]}"
-    moved.update(rate_limit_kind_older=None, response_status_older=None,
-                 metric_background_responses=None, older_span_names=(), older_log_keys=False)
     return replace(older, **moved)  # type: ignore[arg-type]
 
 
