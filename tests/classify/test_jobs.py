@@ -335,6 +335,9 @@ def test_pr3723_errors_are_classified_by_their_response():
 # -- hostile input -------------------------------------------------------------------
 
 class Raises:
+    def __repr__(self) -> str:  # a stable test id (pytest-xdist compares them)
+        return "Raises()"
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # pytest's parametrize ids ask for __name__
             raise AttributeError(name)

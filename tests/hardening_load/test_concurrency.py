@@ -72,9 +72,10 @@ def check(telemetry: Telemetry, server: FaultServerProcess, plans: list[Plan],
         (op,) = operations[i]
         assert op.attributes.get("error.type") == plan.code, (i, plan, outcomes[i])
         mine = sorted(attempts.get(op.context.span_id, []), key=lambda s: s.start_time)
-        if plan.attempts == (None,):  # a lone successful attempt: no span, its status on op
+        if len(plan.attempts) == 1:  # a lone try, success or not: no span, its status on op
             assert mine == [], (i, plan)
-            assert op.attributes["http.response.status_code"] == 200
+            assert op.attributes["http.response.status_code"] == (
+                200 if plan.code is None else {"auth_error": 401}.get(plan.code, 400))
         else:
             assert tuple(a.attributes.get("error.type") for a in mine) == plan.attempts, (
                 i, plan)
