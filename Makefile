@@ -11,17 +11,23 @@ EXTRAS ?= test,demo,dashboards
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
-	touch $@
+	@.ci/phase venv sh -c "$(PYTHON) -m venv $(VENV) && \
+	  $(BIN)/pip install --upgrade pip && $(BIN)/pip install -e '.[$(EXTRAS)]'"
+	@touch $@
 
 # The product in a minute, no API key: fault server, instrumented workload, live view, summary.
 DEMO_ARGS ?=
 demo: venv
 	$(BIN)/openai-error-telemetry demo $(DEMO_ARGS)
 
-test: system-deps lint typecheck matrix sdk-suite-quick official-suite
+# Every test. The independent phases run side by side on two cores (the majors' suites,
+# openai-python's and the official instrumentation's); each phase's whole output is in
+# .cache/logs/, the screen gets a line per phase and the failures.
+test: system-deps
+	@$(MAKE) --no-print-directory -j3 venv $(addprefix venv-openai,$(OPENAI_MAJORS))
+	@$(MAKE) --no-print-directory -j2 lint typecheck
+	@$(MAKE) --no-print-directory -j3 $(addprefix test-openai,$(OPENAI_MAJORS)) \
+	  sdk-suite-quick official-suite
 
 # openai-python's own tests (from its PyPI source release), without us and with us on:
 # every test must end the same. The quick part (clients, streams, httpx2, stream helpers)
@@ -30,8 +36,8 @@ SDK_SUITE_QUICK := tests/test_httpx2.py tests/test_httpx2_base.py tests/test_str
   tests/test_client.py tests/test_legacy_response.py tests/test_response.py tests/lib/chat \
   tests/lib/responses
 .PHONY: sdk-suite sdk-suite-quick
-sdk-suite-quick: venv
-	$(BIN)/python benchmarks/sdk_suite.py $(SDK_SUITE_QUICK)
+sdk-suite-quick: venv venv-openai3
+	@.ci/phase sdk-suite-quick $(BIN)/python benchmarks/sdk_suite.py $(SDK_SUITE_QUICK)
 
 sdk-suite: venv
 	$(BIN)/python benchmarks/sdk_suite.py --json .cache/sdk-suite/result.json
@@ -40,30 +46,35 @@ sdk-suite: venv
 # PyPI, its cassettes) plain and with us on beside it: every test must end the same.
 .PHONY: official-suite
 official-suite: venv
-	$(BIN)/python benchmarks/sdk_suite.py --suite genai-openai
+	@.ci/phase official-suite $(BIN)/python benchmarks/sdk_suite.py --suite genai-openai
 
 lint: venv
-	$(BIN)/ruff check src tests benchmarks dashboards
+	@.ci/phase lint $(BIN)/ruff check src tests benchmarks dashboards
 
 typecheck: venv
-	$(BIN)/mypy
+	@.ci/phase typecheck $(BIN)/mypy
 
 unit: venv
 	$(BIN)/pytest -q
 
-# Every test, once per supported openai major, each in a virtualenv of its own.
-matrix: venv
-	@set -e; for major in $(OPENAI_MAJORS); do \
-	  env=.venv-openai$$major; \
-	  if [ ! -f $$env/.installed ] || [ pyproject.toml -nt $$env/.installed ]; then \
-	    $(PYTHON) -m venv $$env; \
-	    $$env/bin/pip install --quiet --upgrade pip; \
-	    $$env/bin/pip install --quiet -e '.[$(EXTRAS)]' "openai>=$$major,<$$((major + 1))"; \
-	    touch $$env/.installed; \
-	  fi; \
-	  echo "== openai $$($$env/bin/python -c 'import openai; print(openai.__version__)')"; \
-	  $$env/bin/pytest -q -p no:cacheprovider; \
-	done
+# Every test, once per supported openai major, each in a virtualenv of its own (pip's
+# output in .cache/logs/venv-openaiN.log), two pytest workers each.
+PYTEST_WORKERS ?= 2
+# (pattern rules: not .PHONY, which would skip them; no file of these names is ever made)
+matrix: $(addprefix test-openai,$(OPENAI_MAJORS))
+
+venv-openai%: pyproject.toml
+	@env=.venv-openai$*; \
+	if [ ! -f $$env/.installed ] || [ pyproject.toml -nt $$env/.installed ]; then \
+	  .ci/phase venv-openai$* sh -c "$(PYTHON) -m venv $$env && \
+	    $$env/bin/pip install --upgrade pip && \
+	    $$env/bin/pip install -e '.[$(EXTRAS)]' 'openai>=$*,<$$(($* + 1))' && \
+	    touch $$env/.installed" || exit 1; \
+	fi
+
+test-openai%: venv-openai%
+	@.ci/phase openai$*-$$(.venv-openai$*/bin/python -c 'import openai; print(openai.__version__)') \
+	  .venv-openai$*/bin/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) -rfE
 
 # Debian packages the tests need; installed only when missing, and only as root.
 SYSTEM_PACKAGES := prometheus prometheus-alertmanager
