@@ -68,9 +68,8 @@ def _ours(pipeline: Pipeline) -> None:
 
 def _floor(pipeline: Pipeline) -> None:
     """The bare OpenTelemetry work ours does per call: the operation span, an attempt
-    span only for a failed or retried attempt and for the try after a retry (a lone
-    successful attempt has none, as ours; a retried one is written when the SDK sleeps
-    before its retry), the
+    span only when the SDK made more than one try (a lone try, success or failure, has
+    none, as ours; a retried one is written when the SDK sleeps before its retry), the
     attempt count, the duration and the token points (a time-to-first-chunk point for a
     stream, a job count for a retrieved failed job), with attributes built in advance
     and nothing else: no classification, no logs, no context."""
@@ -164,11 +163,14 @@ def _floor(pipeline: Pipeline) -> None:
         return request
 
     def _end_failed(op: Any, start: float) -> None:
-        attempt = tracer.start_span("POST", context=trace.set_span_in_context(op),
-                                    kind=SpanKind.CLIENT, attributes=failed_attempt,
-                                    start_time=current[1])
-        attempt.set_status(error)
-        attempt.end()
+        if current[2]:  # the last of several tries: its span, as ours
+            attempt = tracer.start_span("POST", context=trace.set_span_in_context(op),
+                                        kind=SpanKind.CLIENT, attributes=failed_attempt,
+                                        start_time=current[1])
+            attempt.set_status(error)
+            attempt.end()
+        else:  # a lone try is its operation span alone
+            op.set_attribute("http.response.status_code", 429)
         op.set_attribute("error.type", "rate_limited")
         op.set_status(error)
         attempts.add(1, failed)
