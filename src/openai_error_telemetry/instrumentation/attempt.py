@@ -16,8 +16,8 @@ class Attempt:
     then, with its real start time, and only if there is something to say: a lone
     successful attempt says nothing its operation span does not (telemetry.md)."""
 
-    __slots__ = ("body_unread", "classification", "guard_stopped", "method", "number",
-                 "op_attrs", "start", "start_ns", "status", "url")
+    __slots__ = ("classification", "guard_stopped", "method", "number",
+                 "op_attrs", "pending", "start", "start_ns", "status", "url")
 
     def __init__(self, op_attrs: Attributes, method: str, url: Any, number: int) -> None:
         self.op_attrs = op_attrs  # its operation's span attributes: server address, port
@@ -29,9 +29,10 @@ class Attempt:
         self.status: Optional[int] = None
         self.classification: Optional[Classification] = None
         self.guard_stopped = False
-        # answered with an error whose body the SDK had not read: classified by status
-        # and headers until the SDK reads it (it does before raising), never by us
-        self.body_unread = False
+        # an error answer not classified yet: (status, headers, body). Classified when
+        # something needs the code (the retry guard, a retry, the attempt's end), or from
+        # the SDK's exception if it raises this answer: its body parsed once, by the SDK
+        self.pending: Optional[tuple[int, Any, Any]] = None
 
     @property
     def attributes(self) -> Attributes:

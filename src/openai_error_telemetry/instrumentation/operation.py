@@ -180,8 +180,7 @@ class Operation:
             self.rec.rate_limits(str(attrs[semconv.SERVER_ADDRESS]), self.model, numbers,
                                  str(attrs[semconv.GEN_AI_PROVIDER_NAME]))
         if status >= 400:
-            attempt.body_unread = body is None
-            attempt.classification = classify_http(status, view, body)
+            attempt.pending = (status, view, body)
         else:
             self.finish_attempt(will_retry=False)
 
@@ -189,12 +188,24 @@ class Operation:
         """No HTTP answer: a timeout or a connection failure (the SDK may retry it)."""
         attempt.classification = classify_exception(error)
 
+    @staticmethod
+    def _settle(attempt: Attempt) -> Optional[Classification]:
+        """The attempt's code, classifying its error answer now if not yet done."""
+        pending = attempt.pending
+        if pending is not None:
+            attempt.pending = None
+            attempt.classification = classify_http(*pending)
+        return attempt.classification
+
     def guard_stops(self) -> bool:
         """Retry guard: True when the pending attempt can never succeed by retrying."""
         attempt = self.attempt
-        if attempt is None or attempt.classification is None:
+        if attempt is None:
             return False
-        if attempt.classification.code in _NEVER_WINS:
+        classification = self._settle(attempt)
+        if classification is None:
+            return False
+        if classification.code in _NEVER_WINS:
             attempt.guard_stopped = True
             return True
         return False
@@ -205,6 +216,7 @@ class Operation:
         if attempt is None:
             return
         try:
+            self._settle(attempt)
             self.rec.retry(self, attempt, delay)
         finally:
             self.finish_attempt(will_retry=True, delay=delay)
@@ -214,6 +226,7 @@ class Operation:
         if attempt is None:
             return
         self.attempt = None
+        self._settle(attempt)
         self.rec.attempt_ended(self, attempt, will_retry, delay, time.perf_counter())
 
     # -- what came back -------------------------------------------------------------
@@ -321,17 +334,22 @@ class Operation:
         """request() or the stream raised: the operation failed with this code."""
         try:
             attempt = self.attempt
-            known = attempt.classification if attempt is not None else None
-            attempt_failed = known is not None
-            if known is not None and attempt is not None and raised_from(attempt, error):
-                if attempt.body_unread:
-                    # the SDK read the body before raising: the exception knows more
-                    attempt.classification = classify_exception(error)
-                    failure = attempt.classification
-                else:  # the SDK raises what the attempt answered: the facts, read once
-                    failure = known._replace(source=Source.EXCEPTION)
+            if (attempt is not None and attempt.pending is not None
+                    and raised_from(attempt, error)):
+                # the SDK raises what the attempt answered, its body parsed (and read, if
+                # it was not): classified from the exception, the body parsed once
+                attempt.pending = None
+                failure = classify_exception(error)
+                attempt.classification = failure._replace(source=Source.HTTP)
+                attempt_failed = True
             else:
-                failure = classify_exception(error, after_response=after_response)
+                known = self._settle(attempt) if attempt is not None else None
+                attempt_failed = known is not None
+                if known is not None and attempt is not None and raised_from(attempt, error):
+                    # a transport failure the SDK wraps: the same facts, read once
+                    failure = known._replace(source=Source.EXCEPTION)
+                else:
+                    failure = classify_exception(error, after_response=after_response)
             self.finish_attempt(will_retry=False)
             self.raised_failure = failure
             self.rec.exception(self, error, failure)
