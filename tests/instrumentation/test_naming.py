@@ -8,6 +8,7 @@ SDK's layout gives (``known_names()``), never an id.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from typing import Any
 
@@ -157,7 +158,36 @@ class _Budget:
         return generic(request)
 
 
-def test_every_resource_method_is_named_from_the_closed_set(telemetry):
+# each method plain, through with_raw_response and through with_streaming_response
+WAYS = ("plain", "with_raw_response", "with_streaming_response")
+
+
+def _call(instance: Any, attr: str, way: str, loop: asyncio.AbstractEventLoop) -> None:
+    owner = instance if way == "plain" else getattr(instance, way, None)
+    method = getattr(owner, attr, None)
+    if method is None:
+        return  # helpers (create_and_poll, stream) have no raw or streaming form
+    args, kwargs = _arguments(getattr(instance, attr))
+    result = method(*args, **kwargs)
+    if way == "with_streaming_response":  # requests when entered
+        if hasattr(result, "__aenter__"):
+            loop.run_until_complete(_enter(result))
+        else:
+            with result:
+                pass
+    elif inspect.isawaitable(result):
+        loop.run_until_complete(_settle(result))
+    elif callable(getattr(result, "close", None)):
+        result.close()  # a stream's span ends when it is closed
+
+
+async def _enter(manager: Any) -> None:
+    async with manager:
+        pass
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_every_resource_method_is_named_from_the_closed_set(telemetry, way):
     closed = known_names() | VERBS
     budget = _Budget()
     sync = client(budget, max_retries=0)
@@ -174,15 +204,8 @@ def test_every_resource_method_is_named_from_the_closed_set(telemetry):
                 telemetry.exporter.clear()
                 budget.left = 3
                 called += 1
-                try:
-                    args, kwargs = _arguments(getattr(instance, attr))
-                    result = getattr(instance, attr)(*args, **kwargs)
-                    if inspect.isawaitable(result):
-                        loop.run_until_complete(_settle(result))
-                    elif callable(getattr(result, "close", None)):
-                        result.close()  # a stream's span ends when it is closed
-                except Exception:
-                    pass  # a method that needs real arguments: only its requests count
+                with contextlib.suppress(Exception):  # a method that needs real arguments
+                    _call(instance, attr, way, loop)
                 names = names_of(telemetry)
                 if not names:
                     continue
@@ -195,7 +218,9 @@ def test_every_resource_method_is_named_from_the_closed_set(telemetry):
         loop.close()
     assert wrong == []
     # the generic answer and ids satisfy most methods: far more than a token few ran
-    assert named >= called * 0.85, (named, called)
+    # (measured: openai 3.63 800, 778 and 776 of 880 plain, raw and streaming; 1.109 252,
+    # 234 and 232 of 288: the raw and streaming forms leave out the helpers)
+    assert named >= called * (0.85 if way == "plain" else 0.75), (named, called)
 
 
 async def _settle(awaitable: Any) -> None:
