@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-TOOLS = ("plain", "ours", "otel-genai-openai")
+TOOLS = ("plain", "floor", "ours", "otel-genai-openai")
 MESSAGES = [{"role": "user", "content": "hi"}]
 
 
