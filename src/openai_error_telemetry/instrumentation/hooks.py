@@ -31,7 +31,8 @@ def _options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
 def _name(runtime: _rt.Runtime, client: Any, options: Any) -> str:
     """The resource method that made this request (found on the stack), else its
     listing's name (an awaited paginator, a next page), else its verb."""
-    name = called_method(caller_frame(1))  # from _start_operation up
+    # from the frame that called the request hook up (under it: _start_operation, _name)
+    name = called_method(caller_frame(3))
     if name is not None:
         return name
     called = CALLED.get()

@@ -43,7 +43,7 @@ _SKIPPED_MODULES = frozenset({"openai.resources.webhooks"})  # local methods, no
 MAX_DEPTH = 24  # frames looked at above request(): the SDK's own chain is under 10
 MAX_CODES = 4096  # code objects remembered (the SDK has about 2,000 methods)
 _lock = new_lock(sys.modules[__name__])
-_by_code: dict[CodeType, Optional[str]] = {}
+_by_code: dict[CodeType, str] = {}
 
 
 def resource_path(module: str) -> str:
@@ -55,36 +55,44 @@ def resource_path(module: str) -> str:
     return ".".join(parts)
 
 
-def _name_of_code(code: CodeType, module: str) -> Optional[str]:
-    """The operation name of a public method of a resource module, else None."""
-    name = _by_code.get(code, _by_code)
-    if name is not _by_code:
-        return name  # type: ignore[return-value]
-    found: Optional[str] = None
-    if (module.startswith(_PREFIX) and module not in _SKIPPED_MODULES
-            and not code.co_name.startswith("_") and code.co_name != "<lambda>"):
-        found = operation_name(f"{resource_path(module)}.{code.co_name}")
+# What a frame's code says, cached by code object (a code object belongs to one module):
+# a resource method's name, or one of these two (no name has a NUL in it).
+_PASS = "\0pass"  # the SDK's or our hooks' own code: look further up
+_STOP = "\0stop"  # the app's or another library's code: this call has no method
+
+
+def _judge(code: CodeType, module: object) -> str:
+    if not isinstance(module, str):
+        return _STOP
+    if module.startswith(_SDK):
+        if (module.startswith(_PREFIX) and module not in _SKIPPED_MODULES
+                and not code.co_name.startswith(("_", "<"))):
+            return operation_name(f"{resource_path(module)}.{code.co_name}")
+        return _PASS
+    return _PASS if module.startswith(_PASSED) else _STOP
+
+
+def _verdict(frame: FrameType) -> str:
+    code = frame.f_code
+    verdict = _judge(code, frame.f_globals.get("__name__"))
     if len(_by_code) < MAX_CODES:
-        _by_code[code] = found
-    return found
+        _by_code[code] = verdict
+    return verdict
 
 
 def called_method(frame: Optional[FrameType]) -> Optional[str]:
     """The name of the innermost resource method on the stack from ``frame`` up, looking
-    only through the SDK's and our hooks' frames; None when there is none."""
+    only through the SDK's and our hooks' frames; None when there is none. Each frame
+    costs a dict lookup once its code has been seen."""
+    by_code = _by_code
     for _ in range(MAX_DEPTH):
         if frame is None:
             return None
-        module = frame.f_globals.get("__name__")
-        if not isinstance(module, str):
-            return None
-        if module.startswith(_SDK):
-            name = _name_of_code(frame.f_code, module)
-            if name is not None:
-                return name
-        elif not module.startswith(_PASSED):
-            return None  # the app's code, or another library's: not this call's method
-        frame = frame.f_back
+        verdict = by_code.get(frame.f_code) or _verdict(frame)
+        if verdict is _PASS:
+            frame = frame.f_back
+            continue
+        return None if verdict is _STOP else verdict
     return None
 
 
