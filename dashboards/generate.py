@@ -20,6 +20,13 @@ from .naming import VARIANTS
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 DASHBOARD_FILE = "openai-errors.json"
+KUBERNETES = "kubernetes"
+RULE_RESOURCE = "prometheus-rule.yaml"
+DASHBOARD_RESOURCE = "grafana-dashboard-configmap.yaml"
+RUNBOOKS = "runbooks.md"
+RUNBOOKS_SOURCE = HERE.parent / "docs" / RUNBOOKS
+DEFAULT_RELEASE = "kube-prometheus-stack"
+K8S_LABELS = {"app.kubernetes.io/name": "openai-error-telemetry", "release": DEFAULT_RELEASE}
 
 
 class _Dumper(yaml.SafeDumper):
@@ -39,15 +46,47 @@ def dump_yaml(document: Any) -> str:
 
 
 def render(config: Config = DEFAULT, *, with_dashboards: bool = True) -> dict[str, str]:
-    """Relative path -> file content, for every variant."""
+    """Relative path -> file content, for every variant (and the runbooks, which the
+    package ships beside them)."""
     files: dict[str, str] = {}
     for variant in VARIANTS:
-        if with_dashboards:
-            dashboard = main_dashboard.build(config, variant)
-            files[f"{variant}/{DASHBOARD_FILE}"] = json.dumps(dashboard, indent=2) + "\n"
-        for name, document in rules.rule_files(config, variant).items():
+        rule_files = rules.rule_files(config, variant)
+        for name, document in rule_files.items():
             files[f"{variant}/{name}"] = dump_yaml(document)
+        if not with_dashboards:
+            continue
+        dashboard = json.dumps(main_dashboard.build(config, variant), indent=2) + "\n"
+        files[f"{variant}/{DASHBOARD_FILE}"] = dashboard
+        groups = [group for document in rule_files.values() for group in document["groups"]]
+        files[f"{variant}/{KUBERNETES}/{RULE_RESOURCE}"] = dump_yaml(prometheus_rule(groups))
+        files[f"{variant}/{KUBERNETES}/{DASHBOARD_RESOURCE}"] = dump_yaml(
+            dashboard_config_map(dashboard))
+    if with_dashboards:
+        files[RUNBOOKS] = RUNBOOKS_SOURCE.read_text(encoding="utf-8")
     return files
+
+
+def prometheus_rule(groups: list[Any]) -> dict[str, Any]:
+    """The rule files as one Prometheus Operator ``PrometheusRule``; kube-prometheus-stack's
+    operator selects it by its ``release`` label (``openai-error-telemetry dashboards
+    --release`` sets it to the Helm release's name)."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {"name": "openai-error-telemetry", "labels": {**K8S_LABELS}},
+        "spec": {"groups": groups},
+    }
+
+
+def dashboard_config_map(dashboard: str) -> dict[str, Any]:
+    """The dashboard as a ``ConfigMap`` the Grafana sidecar loads (``grafana_dashboard``)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "openai-error-telemetry-dashboard",
+                     "labels": {**K8S_LABELS, "grafana_dashboard": "1"}},
+        "data": {DASHBOARD_FILE: dashboard},
+    }
 
 
 def write(files: dict[str, str], out: Path) -> None:

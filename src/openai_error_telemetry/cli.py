@@ -17,6 +17,8 @@ from typing import Optional
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "classify": (".cli_classify", "classify failures read as JSON Lines on stdin"),
     "codes": (".cli_codes", "print the table of error codes"),
+    "dashboards": (".cli_dashboards",
+                   "write the bundled Grafana dashboard, Prometheus rules and runbooks"),
     "fault-server": (".faultserver.cli", "run the fault-injecting OpenAI-compatible server"),
     "demo": (".demo.cli", "see every failure code live against the fault server, no API key"),
 }
