@@ -427,12 +427,15 @@ def _tokens(o: _Ops) -> dash_builders.Row:
 
 
 def _explore_url(datasource: str, query: dict[str, object]) -> str:
-    """A Grafana Explore link; ${...} placeholders are left for Grafana to interpolate."""
-    state = json.dumps(
-        {"datasource": datasource, "queries": [query], "range": {"from": "now-1h", "to": "now"}},
+    """A Grafana Explore link in the ``panes`` form (with ``schemaVersion=1`` Grafana's URL
+    migration reads ``panes`` only: a ``left=`` link opens an empty Explore), over the
+    dashboard's own time range; ${...} placeholders are left for Grafana to interpolate."""
+    panes = json.dumps(
+        {"a": {"datasource": datasource, "queries": [query],
+               "range": {"from": "${__from}", "to": "${__to}"}}},
         separators=(",", ":"),
     )
-    return "/explore?schemaVersion=1&orgId=1&left=" + quote(state, safe="${}:,._")
+    return "/explore?schemaVersion=1&orgId=1&panes=" + quote(panes, safe="${}:,._")
 
 
 def _drilldown(o: _Ops, config: Config) -> dash_builders.Row:
@@ -516,13 +519,16 @@ def build(config: Config, variant: str) -> dict[str, object]:
 
 
 def _flatten_rows(panels: object) -> list[dict[str, object]]:
-    """Grafana's own shape: an expanded row's panels follow it at the top level."""
+    """Grafana's own shape of an expanded row: ``collapsed: false`` and no panels of its
+    own, its panels following it at the top level. (Grafana's loader keeps only a
+    collapsed row's own ``panels``: a collapsed row followed by panels folds nothing.)"""
     assert isinstance(panels, list)
     flat: list[dict[str, object]] = []
     for row_id, row in enumerate(panels, start=100):
         children = row.pop("panels", []) if row.get("type") == "row" else []
         if row.get("type") == "row":
             row["id"] = row_id
+            row["collapsed"] = False
             row["panels"] = []
         flat.append(row)
         flat.extend(children)

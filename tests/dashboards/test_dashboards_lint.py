@@ -100,3 +100,55 @@ def test_json_decodes_into_the_grafana_schema_models(variant: str) -> None:
     assert kinds == {"row", "stat", "timeseries", "bargauge", "table"}
     assert model.templating.list_val is not None
     assert [v.name for v in model.templating.list_val][:1] == ["datasource"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_rows_hold_what_they_fold(variant: str) -> None:
+    """Grafana's loader (DashboardModel, and the v2 schema's conversion of rows) keeps only
+    a collapsed row's own ``panels``: a collapsed row followed by top-level panels shows as
+    an empty header, and Grafana 12 folds everything into it. So a row is either expanded
+    (``collapsed: false``, its panels after it) or collapsed with its panels inside."""
+    top = load(variant)["panels"]
+    for index, row in enumerate(top):
+        if row["type"] != "row":
+            continue
+        following = next((p for p in top[index + 1:]), None)
+        if row["collapsed"]:
+            assert row["panels"], (variant, row["title"])
+        else:
+            assert row["panels"] == [], (variant, row["title"])
+            assert following is not None, (variant, row["title"])
+            assert following["type"] != "row", (variant, row["title"], "an empty row")
+
+
+def _links(node: Any) -> list[str]:
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "url" and isinstance(value, str):
+                found.append(value)
+            else:
+                found.extend(_links(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_links(item))
+    return found
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_explore_links_use_panes_and_the_dashboards_range(variant: str) -> None:
+    """Grafana's Explore URL migration (schemaVersion=1) reads ``panes`` and nothing else:
+    a ``left=`` link opens an empty Explore. The pane keeps the dashboard's time range."""
+    from urllib.parse import parse_qs, urlsplit
+
+    explore = [url for url in _links(load(variant)) if url.startswith("/explore")]
+    assert len(explore) == 2
+    for url in explore:
+        query = parse_qs(urlsplit(url).query)
+        assert query["schemaVersion"] == ["1"]
+        assert "left" not in query
+        (panes,) = query["panes"]
+        (pane,) = json.loads(panes).values()
+        assert pane["range"] == {"from": "${__from}", "to": "${__to}"}
+        assert pane["datasource"] in ("${tempo}", "${loki}")
+        assert pane["queries"][0]["refId"] == "A"
