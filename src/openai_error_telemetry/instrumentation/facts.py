@@ -20,6 +20,14 @@ MAX_CURSOR = 20  # a stream cursor is an event's sequence number
 MAX_TOKENS = 2**63 - 1  # OTLP's int64
 
 
+def server_of(client: Any) -> tuple[str, int]:
+    """The host and port of the client's ``base_url`` (the scheme's port if none)."""
+    url = client.base_url
+    host = url.host or ""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return host, port
+
+
 def request_facts(options: Any) -> tuple[Optional[str], Optional[Attributes]]:
     """The requested model and the span-only request attributes (``gen_ai.request.stream``,
     ``openai.request.service_tier``), from one read of the JSON body; a body-less GET

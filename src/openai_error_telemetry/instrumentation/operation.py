@@ -43,7 +43,14 @@ from ..telemetry import semconv
 from ..telemetry.attributes import Attributes
 from ..telemetry.recorder import JobEnd
 from .attempt import Attempt, raised_from
-from .facts import finish_reasons, raw_json, request_facts, usage_numbers, values_of
+from .facts import (
+    finish_reasons,
+    raw_json,
+    request_facts,
+    server_of,
+    usage_numbers,
+    values_of,
+)
 from .jobs import job_key
 from .names import is_responses
 from .paths import job_path
@@ -66,13 +73,6 @@ _RESPONSE_FACTS = (
 CURRENT: ContextVar[Optional[Operation]] = ContextVar(
     "openai_error_telemetry_operation", default=None
 )
-
-
-def _server(client: Any) -> tuple[str, int]:
-    url = client.base_url
-    host = url.host or ""
-    port = url.port or (443 if url.scheme == "https" else 80)
-    return host, port
 
 
 class Operation:
@@ -116,7 +116,7 @@ class Operation:
                     else semconv.API_TYPE_CHAT_COMPLETIONS if name == "chat" else None)
         if api_type is not None:
             span_only = {**(span_only or {}), semconv.OPENAI_API_TYPE: api_type}
-        host, port = _server(client)
+        host, port = server_of(client)
         layout = rt.layout
         provider = provider_of(client, host, layout.azure_types, layout.bedrock_types)
         attrs: Attributes = {
@@ -399,10 +399,3 @@ def end_quietly(op: Operation) -> None:
     """End ``op`` after our own failure, so its span never stays open; never raises."""
     with contextlib.suppress(Exception):
         op.end()
-
-
-def stream_interrupted() -> Classification:
-    """A Responses stream that ended without a terminal event."""
-    return Classification(
-        code=ErrorCode.STREAM_INTERRUPTED, retryable=True, source=Source.STREAM_EVENT
-    )

@@ -20,15 +20,24 @@ from typing import Any, Optional
 
 import wrapt
 
+from ..classification import Classification, Source
 from ..classify import classify_stream_event
+from ..codes import ErrorCode
 from ..telemetry import semconv
 from .guard import report
-from .operation import Operation, end_quietly, stream_interrupted
+from .operation import Operation, end_quietly
 
 _FAILURE_EVENTS = frozenset({"error", "response.failed", "response.incomplete"})
 _TERMINAL_EVENTS = frozenset(
     {"response.completed", "response.failed", "response.incomplete", "response.cancelled", "error"}
 )
+
+
+def stream_interrupted() -> Classification:
+    """A Responses stream that ended without a terminal event."""
+    return Classification(
+        code=ErrorCode.STREAM_INTERRUPTED, retryable=True, source=Source.STREAM_EVENT
+    )
 
 
 class StreamWatcher:
