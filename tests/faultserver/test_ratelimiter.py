@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Optional
 
 import openai
 import pytest
@@ -114,13 +114,19 @@ def test_remaining_headers_count_down_on_success() -> None:
 @pytest.mark.integration
 def test_limiter_429_shape(limited_server: FaultServerProcess) -> None:
     limited_server.reset()
+    caught: Optional[openai.RateLimitError] = None
     with openai.OpenAI(base_url=limited_server.base_url, api_key="sk-test",
                        max_retries=0) as client:
-        for _ in range(10):  # spend the bucket
-            client.chat.completions.create(model="shape", messages=MESSAGES)
-        with pytest.raises(openai.RateLimitError) as caught:
-            client.chat.completions.create(model="shape", messages=MESSAGES)
-    exc = caught.value
+        # spend the bucket: 10 calls do when they take under 100 ms in all; a loaded
+        # machine refills a token each 100 ms, so call until the limiter answers
+        for _ in range(200):
+            try:
+                client.chat.completions.create(model="shape", messages=MESSAGES)
+            except openai.RateLimitError as error:
+                caught = error
+                break
+    assert caught is not None, "the limiter never answered 429"
+    exc = caught
     assert exc.code == "rate_limit_exceeded"
     assert exc.type == "requests"
     assert "Limit 600" in exc.message
@@ -132,7 +138,8 @@ def test_limiter_429_shape(limited_server: FaultServerProcess) -> None:
     assert classified.rate_limit_kind == "requests"
     assert classified.retry_after == pytest.approx(retry_after_ms / 1000)
     stats = limited_server.stats()
-    assert stats["by_source"] == {"none": 10, "limiter": 1}
+    assert stats["by_source"]["limiter"] == 1
+    assert stats["by_source"]["none"] >= 10  # the whole bucket was spent first
     assert stats["by_endpoint_fault_status"]["chat.completions rate_limited 429"] == 1
 
 
@@ -169,11 +176,12 @@ def test_tokens_limit_429(limited_server: FaultServerProcess) -> None:
 
 @pytest.mark.integration
 async def test_concurrent_load_meets_429s_and_retries_get_through() -> None:
-    # 6000 RPM enforced as 10 at once, refilled at 100 a second: 30 clients at once must
-    # meet 429s, and the SDK's honouring of retry-after must get every one through.
-    with run_fault_server("--rpm", "6000", "--burst-seconds", "0.1") as server:
+    # 1200 RPM enforced as 2 at once, refilled at 20 a second: 30 clients at once must
+    # meet 429s (even if a loaded machine spreads their arrival over a second, only 22
+    # fit), and the SDK's honouring of retry-after must get every one through.
+    with run_fault_server("--rpm", "1200", "--burst-seconds", "0.1") as server:
         async with openai.AsyncOpenAI(base_url=server.base_url, api_key="sk-test",
-                                      max_retries=30) as client:
+                                      max_retries=100) as client:
             answers = await asyncio.gather(*(
                 client.chat.completions.with_raw_response.create(model="load",
                                                                  messages=MESSAGES)
@@ -182,7 +190,7 @@ async def test_concurrent_load_meets_429s_and_retries_get_through() -> None:
         stats = server.stats()
     assert all(a.status_code == 200 for a in answers)
     retries = sum(a.retries_taken for a in answers)
-    assert retries >= 5  # 10 fit at once, ~1 more per 10 ms: most of the other 20 must wait
+    assert retries >= 5  # 2 fit at once, 1 more per 50 ms: most of the other 28 must wait
     assert stats["by_fault"]["none"] == 30
     assert stats["by_source"]["limiter"] == retries
     assert stats["by_fault"]["rate_limited"] == retries
