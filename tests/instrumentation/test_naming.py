@@ -12,11 +12,14 @@ import contextlib
 import inspect
 from typing import Any
 
-import openai
 import pytest
 
 from openai_error_telemetry.instrumentation.names import VERBS, operation_name
-from openai_error_telemetry.instrumentation.resources import known_names, resource_path
+from openai_error_telemetry.instrumentation.resources import (
+    known_names,
+    public_methods,
+    resource_classes,
+)
 from tests.instrumentation.harness import (
     async_client,
     chat_body,
@@ -112,26 +115,6 @@ def test_a_name_is_never_an_id_whatever_the_path(telemetry):
 # -- every resource method of the installed SDK ----------------------------------------
 
 
-def _resource_classes() -> list[tuple[str, type, bool]]:
-    import importlib
-    import pkgutil
-
-    from openai._resource import AsyncAPIResource, SyncAPIResource
-
-    found = []
-    for info in pkgutil.walk_packages(openai.resources.__path__, "openai.resources."):
-        if info.name == "openai.resources.webhooks":
-            continue
-        module = importlib.import_module(info.name)
-        for value in vars(module).values():
-            if isinstance(value, type) and value.__module__ == info.name:
-                if issubclass(value, SyncAPIResource):
-                    found.append((resource_path(info.name), value, False))
-                elif issubclass(value, AsyncAPIResource):
-                    found.append((resource_path(info.name), value, True))
-    return found
-
-
 def _arguments(method: Any) -> tuple[list[Any], dict[str, Any]]:
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
@@ -196,11 +179,9 @@ def test_every_resource_method_is_named_from_the_closed_set(telemetry, way):
     wrong: list[tuple[str, list[str]]] = []
     loop = asyncio.new_event_loop()
     try:
-        for path, cls, is_async in _resource_classes():
+        for path, cls, is_async in resource_classes():
             instance = cls(asyncc if is_async else sync)
-            for attr, member in vars(cls).items():
-                if attr.startswith("_") or not inspect.isfunction(member):
-                    continue
+            for attr in public_methods(cls):
                 telemetry.exporter.clear()
                 budget.left = 3
                 called += 1

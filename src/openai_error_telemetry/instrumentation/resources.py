@@ -27,7 +27,7 @@ import sys
 import weakref
 from contextvars import ContextVar
 from types import CodeType, FrameType
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from ..forksafe import new_lock
 from .names import operation_name
@@ -151,28 +151,42 @@ class PageNames:
         return len(self._by_id)
 
 
-def known_names() -> frozenset[str]:
-    """Every operation name the installed SDK's resource methods can give (imports every
-    resource module: for the docs, the CLI and the tests, never at call time)."""
+class ResourceClass(NamedTuple):
+    path: str  # its place in the SDK's layout: ``beta.threads.runs``
+    cls: type
+    is_async: bool
+
+
+def resource_classes() -> list[ResourceClass]:
+    """Every resource class of the installed SDK (imports every resource module: for the
+    docs, the CLI and the tests, never at call time)."""
     import importlib
     import pkgutil
 
     resources = importlib.import_module("openai.resources")
     base = importlib.import_module("openai._resource")
-    bases = (base.SyncAPIResource, base.AsyncAPIResource)
-    found: set[str] = set()
+    found: list[ResourceClass] = []
     for info in pkgutil.walk_packages(resources.__path__, _PREFIX):
         if info.name in _SKIPPED_MODULES:
             continue
         module = importlib.import_module(info.name)
         for value in vars(module).values():
-            if not (isinstance(value, type) and value.__module__ == info.name
-                    and issubclass(value, bases)):
+            if not isinstance(value, type) or value.__module__ != info.name:
                 continue
-            path = resource_path(info.name)
-            for attr, member in vars(value).items():
-                if not attr.startswith("_") and inspect.isfunction(member):
-                    found.add(operation_name(f"{path}.{attr}"))
-    return frozenset(found)
+            if issubclass(value, base.SyncAPIResource):
+                found.append(ResourceClass(resource_path(info.name), value, False))
+            elif issubclass(value, base.AsyncAPIResource):
+                found.append(ResourceClass(resource_path(info.name), value, True))
+    return found
 
 
+def public_methods(cls: type) -> list[str]:
+    return [attr for attr, member in vars(cls).items()
+            if not attr.startswith("_") and inspect.isfunction(member)]
+
+
+def known_names() -> frozenset[str]:
+    """Every operation name the installed SDK's resource methods can give."""
+    return frozenset(operation_name(f"{resource.path}.{attr}")
+                     for resource in resource_classes()
+                     for attr in public_methods(resource.cls))

@@ -50,9 +50,6 @@ class BoundedValues:
     def __call__(self, value: str) -> str:
         return value if self.admit(value) else OTHER
 
-    def __len__(self) -> int:
-        return len(self._seen)
-
 
 class Bounds:
     """One set of bounds per ``instrument()``."""
