@@ -19,19 +19,15 @@ MAX_TEXT = 8 * 1024  # a stack trace longer than this is cut (from the start)
 _SECRETS = re.compile(
     r"\b(?:sk|rk|pk|ak|sess)-[A-Za-z0-9_\-*.]{3,}"
     r"|\bBearer\s+[^\s\"',]+"
-    r"|(?i:\b(?:api[-_]?key|authorization|x-api-key|key)\b[\"']?\s*[:=]\s*[\"']?)"
+    # a `name: value` pair: the name is kept, the value redacted
+    r"|(?P<name>(?i:\b(?:api[-_]?key|authorization|x-api-key|key)\b[\"']?\s*[:=]\s*[\"']?))"
     r"(?:Bearer\s+)?[^\s\"',}]+"
     r"|[A-Za-z0-9_\-]{32,}"
 )
 
 
 def _redact(match: re.Match[str]) -> str:
-    text = match.group(0)
-    for sep in (":", "="):  # keep the name of a `name: value` pair, redact the value
-        head, found, _ = text.partition(sep)
-        if found and not text.startswith(("sk-", "rk-", "pk-", "ak-", "sess-", "Bearer")):
-            return f"{head}{sep} {REDACTED}"
-    return REDACTED
+    return (match.group("name") or "") + REDACTED
 
 
 def scrub(text: str) -> str:
