@@ -66,23 +66,27 @@ def _ended(row: Surface) -> str:
 def _error_at(row: Surface) -> str:
     where = [{"errors": "`errors.data[0]`"}.get(name, f"`{name}`") for name in row.error_fields]
     if any(outcome.value == "incomplete" for outcome in row.ended.values()):
-        where.append("`incomplete_details.reason`")
+        where.append(f"`{row.reason_field}`")
     if row.name == "batch":
         where.append("`request_counts` (all failed)")
+    where += [f"`{status}` reads as `{token}`"
+              for status, token in sorted(row.status_tokens.items())
+              if token not in ("batch_expired", "job_expired")]
     return ", ".join(where) or "none (status only)"
 
 
 def jobs_markdown_table() -> str:
     rows = [
         "| surface (`openai.job.type`) | `object` | SDK | running | success | ended without "
-        "result | error read from | webhooks | SDK majors |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "result | error read from | webhooks | stream events | SDK majors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in SURFACES:
         rows.append(
             f"| `{row.name}` | {_codes(row.objects)} | `{row.resource}`: "
             f"{', '.join(row.methods)} | {_codes(row.pending)} | {_codes(row.succeeded)} "
-            f"| {_ended(row)} | {_error_at(row)} | {_codes(row.webhooks)} | {row.sdk} |"
+            f"| {_ended(row)} | {_error_at(row)} | {_codes(row.webhooks)} "
+            f"| {_codes(row.events)} | {row.sdk} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -96,7 +100,10 @@ def run(args: argparse.Namespace) -> int:
                       "succeeded": sorted(row.succeeded),
                       "ended": {k: v.value for k, v in sorted(row.ended.items())},
                       "error_fields": list(row.error_fields),
-                      "webhooks": dict(sorted(row.webhooks.items())), "sdk": row.sdk}
+                      "webhooks": dict(sorted(row.webhooks.items())),
+                      "events": dict(sorted(row.events.items())),
+                      "status_tokens": dict(sorted(row.status_tokens.items())),
+                      "lives_on": row.lives_on, "models": list(row.models), "sdk": row.sdk}
                      for row in SURFACES]
             sys.stdout.write(json.dumps(table, indent=2) + "\n")
         else:

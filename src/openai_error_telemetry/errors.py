@@ -37,7 +37,8 @@ import openai
 
 from .classification import Classification
 from .classify import classify_job_facts, classify_response, classify_stream_event
-from .classify.jobs import Outcome, job_facts
+from .classify.jobfacts import job_facts
+from .classify.jobs import Outcome
 from .classify.responses import field
 from .codes import CODE_INFO, ErrorCode
 

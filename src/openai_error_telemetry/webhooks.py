@@ -14,7 +14,8 @@ from typing import Any, Optional
 
 from .classification import Classification
 from .classify import classify_job, classify_webhook_event
-from .classify.jobs import Surface, webhook_facts
+from .classify.jobfacts import webhook_facts
+from .classify.jobs import Surface
 
 __all__ = ["fetch_and_classify", "fetch_job"]
 

@@ -28,17 +28,12 @@ from openai_error_telemetry import (
     classify_exception,
     classify_job,
     classify_response,
+    classify_stream_event,
     classify_webhook_event,
     raise_for_job,
 )
-from openai_error_telemetry.classify.jobs import (
-    FAILURES,
-    SURFACES,
-    Outcome,
-    job_facts,
-    surface_named,
-    webhook_facts,
-)
+from openai_error_telemetry.classify.jobfacts import job_facts, webhook_facts
+from openai_error_telemetry.classify.jobs import FAILURES, SURFACES, Outcome, surface_named
 from openai_error_telemetry.errors import (
     ClassifiedError,
     QuotaExhaustedError,
@@ -48,25 +43,25 @@ from openai_error_telemetry.errors import (
 
 C = ErrorCode
 
-# surface -> (module, class) of its SDK model, and the first major that has it
-MODELS = {
-    "response": ("openai.types.responses", "Response", 1),
-    "batch": ("openai.types", "Batch", 1),
-    "fine_tuning.job": ("openai.types.fine_tuning", "FineTuningJob", 1),
-    "vector_store.file": ("openai.types.vector_stores", "VectorStoreFile", 1),
-    "vector_store.files_batch": ("openai.types.vector_stores", "VectorStoreFileBatch", 1),
-    "thread.run": ("openai.types.beta.threads", "Run", 1),
-    "video": ("openai.types", "Video", 2),
-    "eval.run": ("openai.types.evals", "RunRetrieveResponse", 1),
-}
-MAJOR = int(openai.__version__.split(".")[0])
+
+
+def model_classes(surface: str) -> list[type]:
+    """The row's SDK models this openai has (the table names them, ``module:Class``)."""
+    row = surface_named(surface)
+    assert row is not None
+    found = []
+    for path in row.models:
+        module, _, name = path.partition(":")
+        try:
+            found.append(getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):
+            continue
+    return found
 
 
 def model_class(surface: str) -> Optional[type]:
-    module, name, since = MODELS[surface]
-    if since > MAJOR:
-        return None
-    return getattr(importlib.import_module(module), name, None)
+    classes = model_classes(surface)
+    return classes[0] if classes else None
 
 
 def job(surface: str, status: str, **extra: Any) -> dict[str, Any]:
@@ -130,6 +125,46 @@ CASES: list[tuple[str, str, dict[str, Any], Optional[ErrorCode]]] = [
      C.SERVER_ERROR),
     ("eval.run", "canceled", {"error": {"code": "", "message": ""}}, C.CANCELLED),
     ("eval.run", "completed", {"error": {"code": "", "message": ""}}, None),
+    ("agent.session.turn", "failed", {"error": {"code": "rate_limit_exceeded",
+                                                "message": "slow"}}, C.RATE_LIMITED),
+    ("agent.session.turn", "failed", {"error": {"code": "session_budget_exceeded",
+                                                "message": "budget"}}, C.QUOTA_EXHAUSTED),
+    ("agent.session.turn", "cancelled", {"error": None}, C.CANCELLED),
+    ("agent.session.turn", "waiting", {}, None),
+    ("agent.session.turn", "completed", {}, None),
+    ("agent.session", "failed", {"error": "The model service is temporarily overloaded."},
+     C.OVERLOADED),
+    ("agent.session", "budget_reached", {"error": None}, C.QUOTA_EXHAUSTED),
+    ("agent.session", "idle", {}, None),
+    ("agent.session", "requires_action", {}, None),
+    ("agent.automation.invocation", "failed", {"error": {"code": "server_error",
+                                                         "message": "x"}}, C.SERVER_ERROR),
+    ("agent.automation.invocation", "skipped", {"skip_reason": "pending_delivery"},
+     C.CANCELLED),
+    ("agent.automation.invocation", "completed", {}, None),
+    ("agent.environment", "failed", {"error": {"code": "connection_failed", "message": "x",
+                                               "type": "environment_error"}},
+     C.CONNECTION_ERROR),
+    ("agent.environment", "expired", {}, C.TIMEOUT),
+    ("agent.environment", "suspended", {}, None),
+    ("agent.environment", "ready", {}, None),
+    ("realtime.response", "failed", {"status_details": {"type": "failed", "error": {
+        "type": "server_error", "code": "server_error", "message": "x"}}}, C.SERVER_ERROR),
+    ("realtime.response", "incomplete", {"status_details": {
+        "type": "incomplete", "reason": "max_output_tokens"}}, C.OUTPUT_TRUNCATED),
+    ("realtime.response", "incomplete", {"status_details": {
+        "type": "incomplete", "reason": "content_filter"}}, C.CONTENT_FILTERED),
+    ("realtime.response", "cancelled", {"status_details": {
+        "type": "cancelled", "reason": "turn_detected"}}, C.CANCELLED),
+    ("realtime.response", "completed", {}, None),
+    ("upload", "expired", {}, C.TIMEOUT),
+    ("upload", "cancelled", {}, C.CANCELLED),
+    ("upload", "completed", {}, None),
+    ("upload", "pending", {}, None),
+    ("file", "error", {"status_details": "Invalid file format: line 3 is not JSON"},
+     C.INVALID_REQUEST),
+    ("file", "processed", {}, None),
+    ("file", "uploaded", {}, None),
 ]
 
 
@@ -167,22 +202,33 @@ def test_the_batch_whose_every_request_failed_keeps_what_it_was_told():
     assert facts.status == "completed"
 
 
-@pytest.mark.parametrize("row", SURFACES, ids=[row.name for row in SURFACES])
-def test_the_table_knows_every_status_the_sdk_has(row):
-    """Each row's statuses are exactly the SDK model's ``status`` literal (where it has one)."""
-    cls = model_class(row.name)
-    if cls is None:
-        pytest.skip(f"openai {openai.__version__} has no {row.name}")
-    annotation = cls.model_fields["status"].annotation  # type: ignore[attr-defined]
-    statuses: set[str] = set()
+def literals(annotation: Any) -> set[str]:
+    """Every string of a ``Literal`` inside an annotation (Optional, aliases, Unions)."""
+    found: set[str] = set()
     stack = [annotation]
-    while stack:  # Optional[Literal[...]], a RunStatus alias, a Union of Literals
+    while stack:
         item = stack.pop()
         args = typing.get_args(item)
         if typing.get_origin(item) is typing.Literal:
-            statuses.update(args)
+            found.update(a for a in args if isinstance(a, str))
         else:
             stack.extend(args)
+    return found
+
+
+@pytest.mark.parametrize("row", SURFACES, ids=[row.name for row in SURFACES])
+def test_the_table_knows_every_status_the_sdk_has(row):
+    """Each row's statuses are exactly its SDK models' ``status`` literal (where they have one)."""
+    classes = model_classes(row.name)
+    if not classes:
+        pytest.skip(f"openai {openai.__version__} has no {row.name}")
+    for cls in classes:
+        check_statuses(row, cls)
+
+
+def check_statuses(row: Any, cls: type) -> None:
+    annotation = cls.model_fields["status"].annotation  # type: ignore[attr-defined]
+    statuses = literals(annotation)
     if not statuses:  # evals runs: a plain str in the SDK; the API's values are the table's
         assert annotation is str, annotation
         return
@@ -190,8 +236,7 @@ def test_the_table_knows_every_status_the_sdk_has(row):
     assert statuses <= known, statuses - known
     missing = {s for s in known - statuses if s not in ("paused", "canceled")}
     assert not missing, f"table has statuses the SDK does not: {missing}"
-    assert row.objects[0] in typing.get_args(cls.model_fields["object"].annotation) or (
-        row.name == "eval.run")
+    assert row.objects[0] in literals(cls.model_fields["object"].annotation)  # type: ignore[attr-defined]
 
 
 def test_failures_and_outcomes_are_one_set():
@@ -220,6 +265,10 @@ WEBHOOKS = [
     ("eval.run.failed", C.UNKNOWN), ("eval.run.canceled", C.CANCELLED),
     ("eval.run.succeeded", None),
     ("realtime.call.incoming", None), ("safety_identifier.blocked", None),
+    ("agent.session.failed", C.UNKNOWN), ("agent.session.idle", None),
+    ("agent.environment.failed", C.UNKNOWN), ("agent.environment.expired", C.TIMEOUT),
+    ("agent.environment.ready", None), ("agent.environment.suspended", None),
+    ("health.alert.triggered", None),
 ]
 
 
@@ -246,6 +295,49 @@ def test_webhook_models_from_unwrap_are_read_like_dicts():
     facts = webhook_facts(model)
     assert facts is not None
     assert facts.surface.name == "batch"
+
+
+AGENT_EVENTS = [
+    ({"type": "agent.session.turn.failed", "event_id": "e1", "session_id": "s1", "turn_id": "t1",
+      "turn": {"id": "t1", "object": "agent.session.turn", "status": "failed",
+               "error": {"code": "credit_balance_exhausted", "message": "no credit"}}},
+     C.QUOTA_EXHAUSTED),
+    ({"type": "agent.session.turn.failed", "turn": {
+        "id": "t1", "object": "agent.session.turn", "status": "failed",
+        "error": {"code": "server_overloaded", "message": "busy"}}}, C.OVERLOADED),
+    ({"type": "agent.session.budget_reached", "event_id": "e2", "session": {
+        "id": "s1", "object": "agent.session", "status": "budget_reached", "error": None}},
+     C.QUOTA_EXHAUSTED),
+    ({"type": "agent.session.environment.failed", "session_id": "s1", "environment": {
+        "id": "env_1", "status": "failed", "type": "openai_hosted",
+        "error": {"code": "connection_failed", "message": "x", "type": "environment_error"}}},
+     C.CONNECTION_ERROR),
+    ({"type": "error", "event_id": "e3", "session_id": "s1", "error": {
+        "type": "invalid_request_error", "code": "active_turn_not_steerable",
+        "message": "busy"}}, C.CONFLICT),
+    ({"type": "response.done", "event_id": "e4", "response": {
+        "id": "r1", "object": "realtime.response", "status": "failed", "status_details": {
+            "type": "failed", "error": {"type": "server_error", "code": "server_error"}}}},
+     C.SERVER_ERROR),
+    ({"type": "agent.session.turn.completed", "turn": {
+        "id": "t1", "object": "agent.session.turn", "status": "completed"}}, None),
+    ({"type": "agent.session.turn.created", "turn": {
+        "id": "t1", "object": "agent.session.turn", "status": "queued"}}, None),
+    ({"type": "response.done", "response": {
+        "id": "r1", "object": "realtime.response", "status": "completed"}}, None),
+]
+
+
+@pytest.mark.parametrize(("event", "code"), AGENT_EVENTS)
+def test_agents_and_realtime_events_carry_their_job(event, code):
+    found = classify_stream_event(event)
+    if code is None:
+        assert found is None
+        return
+    assert found is not None
+    assert found.code is code
+    assert classify(event).code is code
+    assert classify(event).source == "stream_event"
 
 
 def test_a_stream_event_and_a_webhook_of_the_same_type_are_told_apart():

@@ -37,7 +37,8 @@ from openai_error_telemetry import (
 )
 from openai_error_telemetry.classify import classify_named_exception
 from openai_error_telemetry.classify import headers as parsers
-from openai_error_telemetry.classify.jobs import SURFACES, job_facts
+from openai_error_telemetry.classify.jobfacts import job_facts
+from openai_error_telemetry.classify.jobs import SURFACES
 
 MIB = 1024 * 1024
 # Very generous: a guard against parsing or copying without bound, not a benchmark. It

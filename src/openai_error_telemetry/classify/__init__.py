@@ -16,7 +16,8 @@ from ..codes import CODE_INFO, ErrorCode
 from . import headers as _headers
 from .envelope import EMPTY, ErrorFields, fields_from_body, plain_fields
 from .exceptions import CLASS_STATUS, STREAM_DROP_WORDS, Kind, facts_of
-from .jobs import FAILURES, JobFacts, Outcome, job_facts, surface_of, webhook_facts
+from .jobfacts import JobFacts, job_facts, webhook_facts
+from .jobs import FAILURES, Outcome, surface_by_event, surface_of
 from .responses import batch_line_facts, field, stream_event_facts
 from .rules import NOTHING, decide, decide_kind, status_code_of
 
@@ -404,7 +405,8 @@ def _looks_like(failure: object) -> Optional[str]:
         if field(failure, "data") is not None and webhook_facts(failure) is not None:
             return Source.WEBHOOK  # a webhook event: {"type", "data": {"id"}}
         if isinstance(failure, Mapping) and not (
-                kind == "error" or kind.startswith("response.")):
+                kind == "error" or kind.startswith("response.")
+                or surface_by_event(kind) is not None):
             return None
         return Source.STREAM_EVENT
     if isinstance(failure, Mapping) and isinstance(failure.get("status"), str) and (

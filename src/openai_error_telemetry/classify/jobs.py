@@ -4,25 +4,31 @@ A job is created by one call and finishes later; the call that sees it finish (a
 ``retrieve``, a poll helper, a ``list``, a stream, a webhook) gets HTTP 200 and no
 exception, however the job ended. Each row says how to read one kind of job::
 
-    surface              object                     where its error lives
-    ───────────────────  ─────────────────────────  ─────────────────────────────────
-    response             response                   error, incomplete_details.reason
-    batch                batch                      errors.data[0], request_counts
-    fine_tuning.job      fine_tuning.job            error
-    vector_store.file    vector_store.file          last_error
-    vector_store.files_batch  vector_store.files_batch  file_counts (no error object)
-    thread.run           thread.run                 last_error, incomplete_details.reason
-    video                video                      error
-    eval.run             eval.run                   error
+    surface                    object                        where its error lives
+    ─────────────────────────  ────────────────────────────  ──────────────────────────
+    response                   response                      error, incomplete_details
+    batch                      batch                         errors.data[0], request_counts
+    fine_tuning.job            fine_tuning.job               error
+    vector_store.file          vector_store.file             last_error
+    vector_store.files_batch   vector_store.files_batch      file_counts (no error object)
+    thread.run                 thread.run                    last_error, incomplete_details
+    video                      video                         error
+    eval.run                   eval.run                      error
+    agent.session.turn         agent.session.turn            error (SessionTurnError)
+    agent.session              agent.session                 error (a sentence)
+    agent.automation.invocation  agent.automation.invocation  error, skip_reason
+    agent.environment          agent.environment             error
+    realtime.response          realtime.response             status_details.error/.reason
+    upload                     upload                        none
+    file                       file                          status_details (a sentence)
 
 A terminal status maps to an ``Outcome``: ``succeeded``, or one of the four ways a job
 ends without its result (``failed``, ``expired``, ``incomplete``, ``cancelled``). The
-classifier, the instrumentation's once-per-job bookkeeping, the raised exceptions, the
-fault server's job routes and the docs all read this table: a new surface is a new row
-(and its tests). Standard library only, like the rest of the classifier.
-
-Containers are not a row: their ``expired`` is the normal end of an idle container, and
-they carry no error, so there is no failure to read.
+classifier (``jobfacts.py``), the instrumentation's once-per-job bookkeeping, the raised
+exceptions, the fault server's job routes and the docs all read this table: a new
+surface is a new row (and its tests). ``tests/classify/test_sdk_currency.py`` fails when
+the SDK grows a model with a terminal-looking status that is neither a row here nor in
+``NOT_JOBS`` with its reason.
 """
 
 from __future__ import annotations
@@ -31,19 +37,20 @@ import enum
 from collections.abc import Mapping
 from typing import Any, NamedTuple, Optional
 
-from .envelope import EMPTY, ErrorFields, fields_from_object
-
 __all__ = [
     "FAILURES",
     "JOB_OBJECTS",
+    "NOT_JOBS",
+    "NOT_JOB_WEBHOOKS",
     "SURFACES",
-    "JobFacts",
     "Outcome",
     "Surface",
-    "WebhookFacts",
-    "job_facts",
+    "field",
+    "outcome_of",
+    "surface_by_event",
+    "surface_by_webhook",
+    "surface_named",
     "surface_of",
-    "webhook_facts",
 ]
 
 
@@ -73,31 +80,46 @@ class Surface(NamedTuple):
     objects: tuple[str, ...]  # the ``object`` field of its SDK model / JSON
     resource: str  # where the SDK has it
     methods: tuple[str, ...]  # the SDK methods that return it
-    api_path: str  # its collection, ``{parent}`` for a parent id
+    api_path: str  # its collection, ``{parent}`` for a parent id; "" when not over HTTP
     pending: frozenset[str]
     succeeded: frozenset[str]
     ended: Mapping[str, Outcome]  # terminal statuses other than success
-    error_fields: tuple[str, ...]  # where its error object lives, first found wins
+    error_fields: tuple[str, ...]  # where its error lives (dotted), first found wins
     webhooks: Mapping[str, str]  # webhook event type -> the status it announces
     sdk: str  # the openai majors that have it
+    models: tuple[str, ...]  # its SDK models, ``module:Class``
+    events: Mapping[str, str] = {}  # stream event type -> the field holding the job
+    reason_field: str = "incomplete_details.reason"  # why it is incomplete
+    # a token a terminal status stands for when the job carries no error of its own
+    status_tokens: Mapping[str, str] = {}
+    # its ends are not final (a session idles after each turn, then may fail): each
+    # change of end is recorded, not only the first
+    lives_on: bool = False
 
 
 def _ended(**statuses: Outcome) -> Mapping[str, Outcome]:
     return dict(statuses)
 
 
+def _holding(key: str, *events: str) -> Mapping[str, str]:
+    return dict.fromkeys(events, key)
+
+
 _F, _E, _I, _C = Outcome.FAILED, Outcome.EXPIRED, Outcome.INCOMPLETE, Outcome.CANCELLED
+_ALL = "1.x 2.x 3.x"
 
 SURFACES: tuple[Surface, ...] = (
     Surface(
-        "response", ("response",), "client.responses",
+        "response", ("response",), "client.responses, client.beta.responses (3.x)",
         ("create(background=True)", "create(stream=True)", "retrieve", "retrieve(stream=True)",
          "cancel"),
         "responses", frozenset({"queued", "in_progress"}), frozenset({"completed"}),
         _ended(failed=_F, incomplete=_I, cancelled=_C), ("error",),
         {"response.failed": "failed", "response.incomplete": "incomplete",
          "response.cancelled": "cancelled", "response.completed": "completed"},
-        "1.x 2.x 3.x",
+        _ALL, ("openai.types.responses:Response", "openai.types.beta:BetaResponse"),
+        _holding("response", "response.completed", "response.failed", "response.incomplete",
+                 "response.cancelled"),
     ),
     Surface(
         "batch", ("batch",), "client.batches", ("create", "retrieve", "list", "cancel"),
@@ -106,7 +128,7 @@ SURFACES: tuple[Surface, ...] = (
         _ended(failed=_F, expired=_E, cancelled=_C), ("errors",),
         {"batch.failed": "failed", "batch.expired": "expired",
          "batch.cancelled": "cancelled", "batch.completed": "completed"},
-        "1.x 2.x 3.x",
+        _ALL, ("openai.types:Batch",), status_tokens={"expired": "batch_expired"},
     ),
     Surface(
         "fine_tuning.job", ("fine_tuning.job",), "client.fine_tuning.jobs",
@@ -115,20 +137,22 @@ SURFACES: tuple[Surface, ...] = (
         frozenset({"succeeded"}), _ended(failed=_F, cancelled=_C), ("error",),
         {"fine_tuning.job.failed": "failed", "fine_tuning.job.cancelled": "cancelled",
          "fine_tuning.job.succeeded": "succeeded"},
-        "1.x 2.x 3.x",
+        _ALL, ("openai.types.fine_tuning:FineTuningJob",),
     ),
     Surface(
         "vector_store.file", ("vector_store.file",), "client.vector_stores.files",
         ("create", "retrieve", "list", "create_and_poll", "upload_and_poll", "poll"),
         "vector_stores/{parent}/files", frozenset({"in_progress"}), frozenset({"completed"}),
-        _ended(failed=_F, cancelled=_C), ("last_error",), {}, "1.x 2.x 3.x",
+        _ended(failed=_F, cancelled=_C), ("last_error",), {}, _ALL,
+        ("openai.types.vector_stores:VectorStoreFile",),
     ),
     Surface(
         "vector_store.files_batch", ("vector_store.files_batch",),
         "client.vector_stores.file_batches",
         ("create", "retrieve", "cancel", "create_and_poll", "upload_and_poll", "poll"),
         "vector_stores/{parent}/file_batches", frozenset({"in_progress"}),
-        frozenset({"completed"}), _ended(failed=_F, cancelled=_C), (), {}, "1.x 2.x 3.x",
+        frozenset({"completed"}), _ended(failed=_F, cancelled=_C), (), {}, _ALL,
+        ("openai.types.vector_stores:VectorStoreFileBatch",),
     ),
     Surface(
         "thread.run", ("thread.run",), "client.beta.threads.runs",
@@ -138,13 +162,13 @@ SURFACES: tuple[Surface, ...] = (
         frozenset({"queued", "in_progress", "requires_action", "cancelling"}),
         frozenset({"completed"}),
         _ended(failed=_F, expired=_E, incomplete=_I, cancelled=_C), ("last_error",), {},
-        "1.x 2.x 3.x",
+        _ALL, ("openai.types.beta.threads:Run",),
     ),
     Surface(
         "video", ("video",), "client.videos",
         ("create", "retrieve", "list", "create_and_poll", "poll", "remix"), "videos",
         frozenset({"queued", "in_progress"}), frozenset({"completed"}),
-        _ended(failed=_F), ("error",), {}, "2.x 3.x",
+        _ended(failed=_F), ("error",), {}, "2.x 3.x", ("openai.types:Video",),
     ),
     Surface(
         "eval.run", ("eval.run",), "client.evals.runs", ("create", "retrieve", "list", "cancel"),
@@ -153,16 +177,110 @@ SURFACES: tuple[Surface, ...] = (
         _ended(failed=_F, canceled=_C, cancelled=_C), ("error",),
         {"eval.run.failed": "failed", "eval.run.canceled": "canceled",
          "eval.run.succeeded": "completed"},
-        "1.x 2.x 3.x",
+        _ALL, ("openai.types.evals:RunRetrieveResponse",),
+    ),
+    # The Agents API (3.x): a turn is started by posting input events to a session.
+    Surface(
+        "agent.session.turn", ("agent.session.turn",), "client.beta.agents.sessions.turns",
+        ("retrieve", "list", "sessions.events.stream", "sessions.stream"),
+        "agents/sessions/{parent}/turns",
+        frozenset({"queued", "in_progress", "waiting"}), frozenset({"completed"}),
+        _ended(failed=_F, cancelled=_C), ("error",), {}, "3.x",
+        ("openai.types.beta.agents.sessions.turn:Turn",),
+        _holding("turn", "agent.session.turn.failed", "agent.session.turn.cancelled",
+                 "agent.session.turn.completed"),
+    ),
+    # A session lives on: ``idle`` (ready for input, its last turn done) is its
+    # success; it ends ``failed``, or ``budget_reached`` (paused at its spend limit:
+    # quota, not a retry). A session seen idle, then failed, is counted for each.
+    Surface(
+        "agent.session", ("agent.session",), "client.beta.agents.sessions",
+        ("create", "retrieve", "list", "update", "events.stream"), "agents/sessions",
+        frozenset({"in_progress", "requires_action"}), frozenset({"idle"}),
+        _ended(failed=_F, budget_reached=_F), ("error",),
+        {"agent.session.failed": "failed", "agent.session.idle": "idle"}, "3.x",
+        ("openai.types.beta.agent_session:AgentSession",),
+        _holding("session", "agent.session.failed", "agent.session.budget_reached"),
+        status_tokens={"budget_reached": "session_budget_exceeded"}, lives_on=True,
+    ),
+    # ``skipped``: the scheduler did not run it (an earlier one was still pending
+    # delivery). Nobody failed: it counts as cancelled.
+    Surface(
+        "agent.automation.invocation", ("agent.automation.invocation",),
+        "client.beta.agents.automations.invocations", ("create", "retrieve", "list"),
+        "agents/automations/{parent}/invocations", frozenset({"queued"}),
+        frozenset({"completed"}), _ended(failed=_F, skipped=_C), ("error",), {}, "3.x",
+        ("openai.types.beta.agents.automations.automation_invocation:AutomationInvocation",),
+        status_tokens={"skipped": "skipped"},
+    ),
+    # ``ready`` is its success. ``suspended`` is no end: the sandbox stopped and resumes
+    # from its checkpoint. ``expired`` is one: the checkpoint is gone, nothing resumes.
+    Surface(
+        "agent.environment", ("agent.environment",), "client.beta.agents.environments",
+        ("create", "retrieve", "list"), "agents/environments",
+        frozenset({"pending", "disconnected", "suspended"}),
+        frozenset({"ready", "connected"}), _ended(failed=_F, expired=_E), ("error",),
+        {"agent.environment.failed": "failed", "agent.environment.expired": "expired",
+         "agent.environment.ready": "ready"}, "3.x",
+        ("openai.types.beta.agents.environment_info:EnvironmentInfo",),
+        _holding("environment", "agent.session.environment.failed",
+                 "agent.session.environment.expired"),
+        status_tokens={"expired": "job_expired"}, lives_on=True,
+    ),
+    # A Realtime response comes over the Realtime connection (a WebSocket the
+    # instrumentation does not follow): its ``response.done`` event is classified.
+    Surface(
+        "realtime.response", ("realtime.response",), "client.realtime.connect()",
+        ("response.done (server event)",), "", frozenset({"in_progress"}),
+        frozenset({"completed"}), _ended(failed=_F, incomplete=_I, cancelled=_C),
+        ("status_details.error",), {}, _ALL,
+        ("openai.types.realtime.realtime_response:RealtimeResponse",
+         "openai.types.beta.realtime.realtime_response:RealtimeResponse"),
+        _holding("response", "response.done"), reason_field="status_details.reason",
+    ),
+    # An upload not completed within its hour expires: the file is never made.
+    Surface(
+        "upload", ("upload",), "client.uploads", ("create", "complete", "cancel"), "uploads",
+        frozenset({"pending"}), frozenset({"completed"}), _ended(expired=_E, cancelled=_C),
+        (), {}, _ALL, ("openai.types:Upload",), status_tokens={"expired": "upload_expired"},
+    ),
+    # ``status`` of a file is deprecated, still set: ``error`` when a fine-tuning file
+    # failed validation, the reason in ``status_details``.
+    Surface(
+        "file", ("file",), "client.files", ("create", "retrieve", "list", "wait_for_processing"),
+        "files", frozenset({"uploaded"}), frozenset({"processed"}), _ended(error=_F),
+        ("status_details",), {}, _ALL, ("openai.types:FileObject",),
+        status_tokens={"error": "invalid_file"},
     ),
 )
 
+# Models with a terminal-looking status that are not jobs of their own, and why: the
+# SDK-currency test reads this list next to the table.
+NOT_JOBS: Mapping[str, str] = {
+    "organization.invite": "an invite that expired is an administrative state, no call failed",
+    "chatkit.session": "a ChatKit session ends by expiry or cancel in normal use",
+    "realtime.item": "an item of a Realtime conversation: its response carries the failure",
+    "thread.message": "a message of a run: an incomplete message's run carries why",
+    "thread.run.step": "a step of a run: a failed step fails its run, which is read",
+    "vector_store": "a vector store expires by its own expiry policy, as designed",
+    "(typed items)": "output and input items and events (tool calls, messages, reasoning; "
+                     "a ``type`` and no ``object``) are parts of a Response, a session or "
+                     "a conversation, which carries the failure",
+    "openai.types.beta.agent_session_environment_state:AgentSessionEnvironmentState":
+        "an environment's state inside session events: read through those events as an "
+        "agent.environment",
+}
+# Webhook events with a terminal-looking name that announce no end of a job.
+NOT_JOB_WEBHOOKS: Mapping[str, str] = {
+    "agent.environment.suspended": "a suspended environment resumes from its checkpoint",
+}
+
 _BY_OBJECT: dict[str, Surface] = {obj: row for row in SURFACES for obj in row.objects}
 _BY_WEBHOOK: dict[str, Surface] = {event: row for row in SURFACES for event in row.webhooks}
+_BY_EVENT: dict[str, Surface] = {event: row for row in SURFACES for event in row.events}
 _BY_NAME: dict[str, Surface] = {row.name: row for row in SURFACES}
 # Every ``object`` value a job has: one set lookup tells a returned model is no job.
 JOB_OBJECTS = frozenset(_BY_OBJECT)
-MAX_ID = 128
 
 
 def field(obj: object, name: str) -> Any:
@@ -175,8 +293,13 @@ def field(obj: object, name: str) -> Any:
         return None
 
 
-def _text(value: object, limit: int = MAX_ID) -> Optional[str]:
-    return value[:limit] if isinstance(value, str) and value else None
+def dotted(obj: object, path: str) -> Any:
+    """``field`` along a dotted path: ``status_details.error``."""
+    for name in path.split("."):
+        obj = field(obj, name)
+        if obj is None:
+            return None
+    return obj
 
 
 def surface_of(obj: object) -> Optional[Surface]:
@@ -189,6 +312,15 @@ def surface_named(name: str) -> Optional[Surface]:
     return _BY_NAME.get(name)
 
 
+def surface_by_webhook(kind: str) -> Optional[Surface]:
+    return _BY_WEBHOOK.get(kind)
+
+
+def surface_by_event(kind: str) -> Optional[Surface]:
+    """The row whose job a stream event of type ``kind`` carries."""
+    return _BY_EVENT.get(kind)
+
+
 def outcome_of(surface: Surface, status: Optional[str]) -> Optional[Outcome]:
     """The outcome a status means for ``surface``; None for a status it does not have."""
     if status is None:
@@ -198,121 +330,3 @@ def outcome_of(surface: Surface, status: Optional[str]) -> Optional[Outcome]:
     if status in surface.succeeded:
         return Outcome.SUCCEEDED
     return surface.ended.get(status)
-
-
-class JobFacts(NamedTuple):
-    """What one observation of a job says: which job, how it stands, and why it ended."""
-
-    surface: Surface
-    job_id: Optional[str]
-    status: str
-    outcome: Outcome
-    fields: ErrorFields  # the error's code/type/message, EMPTY when it has none
-    request_id: Optional[str]
-
-    @property
-    def terminal(self) -> bool:
-        return self.outcome is not Outcome.PENDING
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome in FAILURES
-
-    @property
-    def without_result(self) -> bool:
-        """Ended, but not in success: failed, expired, incomplete or cancelled."""
-        return self.outcome is not Outcome.PENDING and self.outcome is not Outcome.SUCCEEDED
-
-
-def _count(value: object) -> Optional[int]:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _all_requests_failed(batch: object) -> bool:
-    """A ``completed`` Batch whose every request failed (its output is only errors)."""
-    counts = field(batch, "request_counts")
-    total, failed = _count(field(counts, "total")), _count(field(counts, "failed"))
-    return total is not None and failed is not None and 0 < total == failed
-
-
-def _error_fields(surface: Surface, obj: object, outcome: Outcome) -> ErrorFields:
-    worded: Optional[ErrorFields] = None  # an error with a message and no code
-    for name in surface.error_fields:
-        error = field(obj, name)
-        if name == "errors":  # a Batch: {"object": "list", "data": [{code, message, line}]}
-            data = field(error, "data")
-            error = data[0] if isinstance(data, (list, tuple)) and data else None
-        if error:
-            fields = fields_from_object(error)
-            if fields.code is not None or fields.type is not None:
-                return fields
-            if worded is None and fields.message is not None:
-                worded = fields
-    if outcome is Outcome.INCOMPLETE:
-        reason = field(field(obj, "incomplete_details"), "reason")
-        return ErrorFields(code=_text(reason))
-    if outcome is Outcome.CANCELLED:
-        return ErrorFields(code="cancelled")
-    if outcome is Outcome.EXPIRED:
-        return ErrorFields(code="batch_expired" if surface.name == "batch" else "job_expired")
-    if worded is not None:
-        return worded  # the words may still say what failed
-    if outcome is Outcome.FAILED and surface.name == "batch" and _all_requests_failed(obj):
-        return ErrorFields(code="all_requests_failed")
-    return EMPTY
-
-
-def job_facts(obj: object) -> Optional[JobFacts]:
-    """Facts of any job (model or dict); None when ``obj`` is not a job of a known surface
-    or has a status its surface does not have. Never raises."""
-    try:
-        surface = surface_of(obj)
-        if surface is None:
-            if field(obj, "object") is not None or not isinstance(field(obj, "status"), str):
-                return None
-            surface = _BY_NAME["response"]  # a bare {"status", "error"}: read as a Response
-        status = field(obj, "status")
-        status = status.lower() if isinstance(status, str) else None
-        outcome = outcome_of(surface, status)
-        if outcome is None or status is None:
-            return None
-        if (outcome is Outcome.SUCCEEDED and surface.name == "batch"
-                and _all_requests_failed(obj)):
-            outcome = Outcome.FAILED  # "completed", but nothing in it succeeded
-        ended = outcome is not Outcome.SUCCEEDED and outcome is not Outcome.PENDING
-        fields = _error_fields(surface, obj, outcome) if ended else EMPTY
-        return JobFacts(surface, _text(field(obj, "id")), status, outcome, fields,
-                        _text(field(obj, "_request_id")))
-    except Exception:
-        return None
-
-
-class WebhookFacts(NamedTuple):
-    """What a webhook event says: the job it is about and the status it announces.
-
-    Its payload carries only the job's id (``data.id``), never the error: the code of a
-    failure is known only by fetching the job (``fetch_and_classify``)."""
-
-    surface: Surface
-    event_type: str
-    event_id: Optional[str]
-    job_id: Optional[str]
-    status: str
-    outcome: Outcome
-
-
-def webhook_facts(event: object) -> Optional[WebhookFacts]:
-    """Facts of a webhook event (``client.webhooks.unwrap()``'s model, or its JSON as a
-    dict); None for an event about no job surface. Never raises."""
-    try:
-        kind = field(event, "type")
-        surface = _BY_WEBHOOK.get(kind) if isinstance(kind, str) else None
-        if surface is None:
-            return None
-        assert isinstance(kind, str)
-        status = surface.webhooks[kind]
-        outcome = outcome_of(surface, status) or Outcome.SUCCEEDED
-        return WebhookFacts(surface, kind, _text(field(event, "id")),
-                            _text(field(field(event, "data"), "id")), status, outcome)
-    except Exception:
-        return None

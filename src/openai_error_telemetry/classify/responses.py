@@ -12,7 +12,8 @@ import json
 from typing import Optional
 
 from .envelope import EMPTY, ErrorFields, fields_from_body, fields_from_object
-from .jobs import JobFacts, field, job_facts
+from .jobfacts import JobFacts, job_of_event
+from .jobs import field, surface_by_event
 from .rules import names_a_failure
 
 __all__ = [
@@ -22,19 +23,18 @@ __all__ = [
     "stream_event_facts",
 ]
 
-_STREAM_TERMINAL = frozenset({"response.failed", "response.incomplete", "response.cancelled"})
-
-
 def stream_event_facts(event: object) -> Optional[tuple[Optional[JobFacts], ErrorFields]]:
     """For an event that is a failure: the terminal Response's facts, or the error fields.
 
-    Covers chat chunks carrying ``error``, the Responses ``error`` event (flat or
-    nested), an event whose ``type`` is the error's type, and ``response.failed`` /
-    ``response.incomplete``.
+    Covers chat chunks carrying ``error``, the Responses and Agents ``error`` event
+    (flat or nested), an event whose ``type`` is the error's type, and every event that
+    carries a job that ended without its result (``response.failed``,
+    ``agent.session.turn.failed``, ``agent.session.budget_reached``, Realtime
+    ``response.done``...: the ``events`` of the jobs table).
     """
     kind = field(event, "type")
-    if kind in _STREAM_TERMINAL:
-        facts = job_facts(field(event, "response"))
+    if isinstance(kind, str) and surface_by_event(kind) is not None:
+        facts = job_of_event(event)
         return (facts, EMPTY) if facts is not None and facts.without_result else None
     error = field(event, "error")
     if error:

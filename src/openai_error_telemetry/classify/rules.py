@@ -76,6 +76,7 @@ TOKEN_CODES: dict[str, C] = {
     "deadline_exceeded": C.TIMEOUT,
     "batch_expired": C.TIMEOUT,
     "job_expired": C.TIMEOUT,  # an Assistants run (or other job) that ran out of time
+    "upload_expired": C.TIMEOUT,  # an Upload not completed within its hour
     # connection
     "connection_failed": C.CONNECTION_ERROR,
     "connection_error": C.CONNECTION_ERROR,
@@ -138,6 +139,7 @@ TOKEN_CODES: dict[str, C] = {
     "unsupported_file": C.INVALID_REQUEST,
     "invalid_file": C.INVALID_REQUEST,
     "request_too_large": C.INVALID_REQUEST,
+    "executor_version_incompatible": C.INVALID_REQUEST,  # upgrade the agent's executor
     "failed_precondition": C.INVALID_REQUEST,
     "out_of_range": C.INVALID_REQUEST,
     "unprocessable_entity": C.INVALID_REQUEST,
@@ -145,10 +147,12 @@ TOKEN_CODES: dict[str, C] = {
     "conflict": C.CONFLICT,
     "aborted": C.CONFLICT,
     "already_exists": C.CONFLICT,
+    "active_turn_not_steerable": C.CONFLICT,  # a session busy with a turn: wait, resend
     "cancelled": C.CANCELLED,
     "canceled": C.CANCELLED,
     "batch_cancelled": C.CANCELLED,
     "steered": C.CANCELLED,
+    "skipped": C.CANCELLED,  # an automation invocation the scheduler did not run
     "max_output_tokens": C.OUTPUT_TRUNCATED,
     "max_tokens": C.OUTPUT_TRUNCATED,  # incomplete_details.reason of compatible servers
     "max_completion_tokens": C.OUTPUT_TRUNCATED,  # an incomplete Assistants run

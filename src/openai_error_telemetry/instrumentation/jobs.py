@@ -27,7 +27,7 @@ class _Job:
 
     def __init__(self, created_by: Optional[SpanContext]) -> None:
         self.created_by = created_by
-        self.counted = False
+        self.counted: Optional[str] = None  # the end recorded, None before any
 
 
 class JobTracker:
@@ -64,11 +64,15 @@ class JobTracker:
             job = self._jobs.get(key)
             return job.created_by if job is not None else None
 
-    def first_terminal(self, key: str) -> bool:
-        """True the first time ``key`` is seen ended (and remember that it was)."""
+    def first_terminal(self, key: str, end: str = "") -> bool:
+        """True the first time ``key`` is seen ended (and remember that it was).
+
+        ``end`` tells ends apart for a job that lives on (a session idles after each
+        turn and may fail later): seen ended with another ``end`` than the one recorded,
+        it is recorded again."""
         with self._lock:
             job = self._job(key, None)
-            if job.counted:
+            if job.counted == end:
                 return False
-            job.counted = True
+            job.counted = end
             return True

@@ -37,7 +37,8 @@ from opentelemetry.trace import Link
 from ..classification import Classification, Source
 from ..classify import classify_exception, classify_http, classify_job_facts
 from ..classify.headers import normalize, rate_limit_numbers
-from ..classify.jobs import FAILURES, JOB_OBJECTS, job_facts
+from ..classify.jobfacts import job_facts
+from ..classify.jobs import FAILURES, JOB_OBJECTS
 from ..codes import ErrorCode, guard_stops
 from ..telemetry import semconv
 from ..telemetry.attributes import Attributes
@@ -282,6 +283,11 @@ class Operation:
         elif kind in JOB_OBJECTS:  # a chat completion, an embedding...: one set lookup
             self._observe_job(obj, values, single=True)
 
+    def observe_job(self, job: Any) -> None:
+        """A job a stream event carries (a turn, a session): recorded once; its end is
+        no failure of the stream that told it."""
+        self._observe_job(job, values_of(job), single=False)
+
     def _observe_job(self, obj: Any, values: dict[str, Any], single: bool) -> None:
         is_response = values.get("object") == "response"
         status = values.get("status")
@@ -312,7 +318,8 @@ class Operation:
         if (failure is not None and facts.outcome in FAILURES and single
                 and self.job.fetch and self.rt.settings.raise_job_failures):
             self.job_to_raise = (failure, obj)
-        if not self.rt.tracker.first_terminal(key):
+        end = str(facts.outcome) if facts.surface.lives_on else ""
+        if not self.rt.tracker.first_terminal(key, end):
             return
         # A stream that itself failed with this job's end has logged it already.
         logged = self.stream_failure is not None and self.streaming

@@ -32,11 +32,12 @@ class JobPath(NamedTuple):
 
 NO_JOB = JobPath(None, None, False)
 
-# Each surface's collection path as segments, None where a parent id stands.
-_JOB_PATHS = tuple(
-    (row.name, tuple(None if part == "{parent}" else part for part in row.api_path.split("/")))
-    for row in SURFACES
-)
+# Each surface's collection path as segments, None where a parent id stands; the
+# longest first, so ``agents/sessions/S/turns/T`` is a turn, not session ``S``.
+_JOB_PATHS = tuple(sorted(
+    ((row.name, tuple(None if part == "{parent}" else part for part in row.api_path.split("/")))
+     for row in SURFACES if row.api_path),
+    key=lambda entry: -len(entry[1])))
 
 
 def _path_of(url: str) -> str:

@@ -22,6 +22,8 @@ import wrapt
 
 from ..classification import Classification, Source
 from ..classify import classify_stream_event
+from ..classify.jobfacts import job_in_event
+from ..classify.jobs import surface_by_event
 from ..codes import ErrorCode
 from ..telemetry import semconv
 from .guard import report
@@ -71,6 +73,10 @@ class StreamWatcher:
             choices = None
         if isinstance(kind, str) and kind.startswith(("response.", "error")):
             self._responses_event(kind, item)
+        elif isinstance(kind, str) and surface_by_event(kind) is not None:
+            job = job_in_event(item)  # an Agents session event: a turn, the session
+            if job is not None:
+                op.observe_job(job)
         elif usage is not None or op.response_model is None:
             op.observe_model(item)  # reads its finish reasons too
         elif choices and _finishes(choices):

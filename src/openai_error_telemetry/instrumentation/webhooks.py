@@ -17,7 +17,8 @@ from opentelemetry import trace
 from opentelemetry.trace import Span
 
 from ..classify import classify_webhook_event
-from ..classify.jobs import FAILURES, webhook_facts
+from ..classify.jobfacts import webhook_facts
+from ..classify.jobs import FAILURES
 from ..telemetry import semconv
 from ..telemetry.attributes import Attributes
 from ..telemetry.recorder import JobEnd
@@ -51,7 +52,8 @@ def observe_webhook(rt: Runtime, event: Any) -> None:
     facts = webhook_facts(event)
     if facts is None or facts.job_id is None:
         return
-    if not rt.tracker.first_terminal(job_key(facts.surface.name, facts.job_id)):
+    end = str(facts.outcome) if facts.surface.lives_on else ""
+    if not rt.tracker.first_terminal(job_key(facts.surface.name, facts.job_id), end):
         return
     seen = _Seen(trace.get_current_span(), semconv.PROVIDER_OPENAI)
     rt.recorder.job_ended(seen, JobEnd(
