@@ -155,3 +155,19 @@ def test_streamed_response_ends_with_the_terminal_event(
     result = classify_stream_event(events[-1])
     assert result is not None
     assert result.code == classified
+
+
+def test_a_job_ended_fault_names_a_status_of_its_surface(fault_server):
+    """``job_ended=STATUS`` ends a job with any terminal status of its surface, and a
+    status the surface does not have is the caller's error, said plainly."""
+    import httpx
+
+    with httpx.Client(base_url=fault_server.base_url) as client:
+        made = client.post("agents/sessions", json={},
+                           headers={"x-fault": "job_ended=budget_reached;queued=0;run=0"})
+        assert made.status_code == 200
+        assert client.get(f"agents/sessions/{made.json()['id']}").json()["status"] == \
+            "budget_reached"
+        wrong = client.post("batches", json={}, headers={"x-fault": "job_ended=skipped"})
+    assert wrong.status_code == 400
+    assert "'job_ended' does not apply to POST /v1/batches" in wrong.text

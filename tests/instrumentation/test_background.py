@@ -123,6 +123,16 @@ def test_tracker_is_bounded_and_counts_once():
     assert tracker.link_for("resp_0") is None
 
 
+def test_a_job_that_lives_on_is_counted_at_each_change_of_end():
+    """An agent session idles after each turn and may fail later: both are recorded,
+    each once; a job whose end is final (the default) is recorded once whatever follows."""
+    tracker = JobTracker()
+    ends = ["succeeded", "succeeded", "failed", "failed", "succeeded"]
+    assert [tracker.first_terminal("agent.session:s1", end) for end in ends] == [
+        True, False, True, False, True]
+    assert [tracker.first_terminal("batch:b1") for _ in range(3)] == [True, False, False]
+
+
 def test_a_foreground_incomplete_response_fails_its_span_and_logs(telemetry, logs):
     incomplete = {**response("incomplete"), "background": False,
                   "incomplete_details": {"reason": "max_output_tokens"}}

@@ -16,7 +16,6 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -25,21 +24,12 @@ import pytest
 from opentelemetry.trace import StatusCode
 
 import openai_error_telemetry
-from openai_error_telemetry.instrumentation import guard
-from tests.fault_server import FaultServerProcess
-from tests.instrumentation.harness import Telemetry, instrumented
+from tests.instrumentation.harness import Telemetry
 
 pytestmark = pytest.mark.integration
 
 FAST = "queued=0;run=0.05"
 MAJOR = int(openai.__version__.split(".")[0])
-
-
-@pytest.fixture
-def sdk(fault_server: FaultServerProcess) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=fault_server.base_url, api_key="sk-test", max_retries=0,
-                       timeout=10) as client:
-        yield client
 
 
 @dataclass(frozen=True)
@@ -138,13 +128,13 @@ def fault(text: str) -> dict[str, str]:
     return {"x-fault": f"{text};{FAST}", "x-fault-key": uuid.uuid4().hex}
 
 
-def until_ended(sdk: openai.OpenAI, driver: Driver, job_id: str, status: str,
+def until_ended(client: openai.OpenAI, driver: Driver, job_id: str, status: str,
                 reads_after: int = 2) -> list[str]:
     """Retrieve until the job shows ``status``, then ``reads_after`` more times."""
     seen: list[str] = []
     deadline = time.monotonic() + 30  # a hang detector; the job ends in 50 ms
     while seen.count(status) <= reads_after:
-        seen.append(str(driver.retrieve(sdk, job_id).status))
+        seen.append(str(driver.retrieve(client, job_id).status))
         assert time.monotonic() < deadline, seen
         if status not in seen:
             time.sleep(0.02)
@@ -163,10 +153,10 @@ def ended_events(telemetry: Telemetry) -> list[Any]:
 @pytest.mark.parametrize(("surface", "spec", "status", "code"), FAILURES,
                          ids=[f"{f[0]}-{f[1]}" for f in FAILURES])
 def test_a_failed_job_is_one_failure_however_often_it_is_read(
-        telemetry, logs, sdk, surface, spec, status, code):
+        telemetry, logs, job_sdk, surface, spec, status, code):
     driver = driver_for(surface)
-    created = driver.create(sdk, fault(spec))
-    seen = until_ended(sdk, driver, created.id, status)
+    created = driver.create(job_sdk, fault(spec))
+    seen = until_ended(job_sdk, driver, created.id, status)
     assert seen.count(status) == 3  # three reads of the ended job
     assert telemetry.total("openai.jobs.ended") == 1
     assert telemetry.total("openai.jobs.ended", openai__job__type=surface,
@@ -187,11 +177,11 @@ def test_a_failed_job_is_one_failure_however_often_it_is_read(
 
 
 @pytest.mark.parametrize("surface", [d.surface for d in DRIVERS])
-def test_a_job_that_succeeds_is_counted_once_without_error(telemetry, logs, sdk, surface):
+def test_a_job_that_succeeds_is_counted_once_without_error(telemetry, logs, job_sdk, surface):
     driver = driver_for(surface)
-    created = driver.create(sdk, {})
+    created = driver.create(job_sdk, {})
     done = {"fine_tuning.job": "succeeded"}.get(surface, "completed")
-    until_ended(sdk, driver, created.id, done, reads_after=1)
+    until_ended(job_sdk, driver, created.id, done, reads_after=1)
     (point,) = telemetry.points("openai.jobs.ended")
     assert point.value == 1
     assert point.attributes["openai.job.status"] == done
@@ -200,12 +190,12 @@ def test_a_job_that_succeeds_is_counted_once_without_error(telemetry, logs, sdk,
 
 
 @pytest.mark.parametrize("surface", [d.surface for d in DRIVERS if d.cancel is not None])
-def test_a_cancel_that_worked_is_a_success(telemetry, logs, sdk, surface):
+def test_a_cancel_that_worked_is_a_success(telemetry, logs, job_sdk, surface):
     driver = driver_for(surface)
     assert driver.cancel is not None
-    created = driver.create(sdk, {"x-fault": "job_failed;queued=30;run=30",
+    created = driver.create(job_sdk, {"x-fault": "job_failed;queued=30;run=30",
                                   "x-fault-key": uuid.uuid4().hex})
-    cancelled = driver.cancel(sdk, created.id)
+    cancelled = driver.cancel(job_sdk, created.id)
     assert cancelled.status in ("cancelled", "canceled")
     cancel_span = telemetry.spans("operation")[-1]
     assert cancel_span.status.status_code == StatusCode.UNSET
@@ -215,53 +205,53 @@ def test_a_cancel_that_worked_is_a_success(telemetry, logs, sdk, surface):
 
 
 @pytest.mark.parametrize("surface", [d.surface for d in DRIVERS if d.poll is not None])
-def test_the_sdk_poll_helpers_are_seen_and_counted_once(telemetry, logs, sdk, surface):
+def test_the_sdk_poll_helpers_are_seen_and_counted_once(telemetry, logs, job_sdk, surface):
     driver = driver_for(surface)
     assert driver.poll is not None
     spec = {"vector_store.file": "job_failed=server_error", "vector_store.files_batch":
             "job_failed", "thread.run": "job_failed=rate_limit_exceeded",
             "video": "job_failed=moderation_blocked"}[surface]
-    created = driver.create(sdk, fault(spec))
-    polled = driver.poll(sdk, created.id)
+    created = driver.create(job_sdk, fault(spec))
+    polled = driver.poll(job_sdk, created.id)
     assert polled.status == "failed"
-    driver.poll(sdk, created.id)  # polled again: the same job, nothing new
+    driver.poll(job_sdk, created.id)  # polled again: the same job, nothing new
     assert telemetry.total("openai.jobs.ended", openai__job__status="failed") == 1
     assert len(logs.named("openai.job.failed")) == 1
     assert all(s.status.status_code == StatusCode.UNSET for s in telemetry.spans("operation"))
 
 
 @pytest.mark.parametrize("surface", [d.surface for d in DRIVERS if d.list is not None])
-def test_a_list_sees_every_job_end_once(telemetry, logs, sdk, surface):
+def test_a_list_sees_every_job_end_once(telemetry, logs, job_sdk, surface):
     driver = driver_for(surface)
     assert driver.list is not None
     spec = {"batch": "job_expired", "fine_tuning.job": "job_failed=server_error",
             "vector_store.file": "job_failed=server_error",
             "thread.run": "job_failed=server_error", "eval.run": "job_failed=server_error"}
-    ids = {driver.create(sdk, fault(spec[surface])).id for _ in range(2)}
+    ids = {driver.create(job_sdk, fault(spec[surface])).id for _ in range(2)}
     deadline = time.monotonic() + 30
     while True:
-        page = driver.list(sdk)
+        page = driver.list(job_sdk)
         listed = {job.id: job.status for job in page.data if job.id in ids}
         if len(listed) == 2 and all(s in ("failed", "expired") for s in listed.values()):
             break
         assert time.monotonic() < deadline, listed
         time.sleep(0.02)
-    driver.list(sdk)  # listed again: nothing new
+    driver.list(job_sdk)  # listed again: nothing new
     for job_id in ids:
-        driver.retrieve(sdk, job_id)  # read one by one: nothing new either
+        driver.retrieve(job_sdk, job_id)  # read one by one: nothing new either
     assert telemetry.total("openai.jobs.ended", openai__job__type=surface) == 2
     assert len(logs.named("openai.job.failed")) == 2
 
 
 # -- background Responses: the same rules -------------------------------------------
 
-def test_three_polls_of_a_failed_background_response_are_one_failure(telemetry, logs, sdk):
-    created = sdk.responses.create(model="gpt-4o-mini", input="hi", background=True,
+def test_three_polls_of_a_failed_background_response_are_one_failure(telemetry, logs, job_sdk):
+    created = job_sdk.responses.create(model="gpt-4o-mini", input="hi", background=True,
                                    extra_headers=fault("background_failed=rate_limit_exceeded"))
     deadline = time.monotonic() + 30
     statuses: list[str] = []
     while statuses.count("failed") < 3:
-        statuses.append(str(sdk.responses.retrieve(created.id).status))
+        statuses.append(str(job_sdk.responses.retrieve(created.id).status))
         assert time.monotonic() < deadline, statuses
     assert telemetry.total("openai.jobs.ended", error__type="rate_limited") == 1
     assert telemetry.total("openai.jobs.ended", error__type="rate_limited") == 1
@@ -269,19 +259,19 @@ def test_three_polls_of_a_failed_background_response_are_one_failure(telemetry, 
     assert len(logs.named("openai.job.failed")) == 1
 
 
-def test_retrieves_of_a_completed_response_record_no_usage(telemetry, sdk):
-    created = sdk.responses.create(model="gpt-4o-mini", input="hi", background=True,
+def test_retrieves_of_a_completed_response_record_no_usage(telemetry, job_sdk):
+    created = job_sdk.responses.create(model="gpt-4o-mini", input="hi", background=True,
                                    )
     deadline = time.monotonic() + 30
-    while sdk.responses.retrieve(created.id).status != "completed":
+    while job_sdk.responses.retrieve(created.id).status != "completed":
         assert time.monotonic() < deadline
     for _ in range(2):
-        sdk.responses.retrieve(created.id)
+        job_sdk.responses.retrieve(created.id)
     assert telemetry.points("gen_ai.client.token.usage") == []
 
 
-def test_a_streamed_background_failure_logs_once(telemetry, logs, sdk):
-    stream = sdk.responses.create(model="gpt-4o-mini", input="hi", background=True,
+def test_a_streamed_background_failure_logs_once(telemetry, logs, job_sdk):
+    stream = job_sdk.responses.create(model="gpt-4o-mini", input="hi", background=True,
                                   stream=True,
                                   extra_headers=fault("background_failed=server_error"))
     events = list(stream)
@@ -293,8 +283,8 @@ def test_a_streamed_background_failure_logs_once(telemetry, logs, sdk):
     assert telemetry.total("openai.jobs.ended", error__type="server_error") == 1
 
 
-def test_a_streamed_foreground_failure_is_a_stream_event_failure(telemetry, logs, sdk):
-    stream = sdk.responses.create(model="gpt-4o-mini", input="hi", stream=True,
+def test_a_streamed_foreground_failure_is_a_stream_event_failure(telemetry, logs, job_sdk):
+    stream = job_sdk.responses.create(model="gpt-4o-mini", input="hi", stream=True,
                                   extra_headers=fault("background_failed=server_error"))
     assert list(stream)[-1].type == "response.failed"
     (op,) = telemetry.spans("operation")
@@ -318,15 +308,15 @@ def signed(event: dict[str, Any]) -> tuple[str, dict[str, str]]:
                      "webhook-signature": "v1," + base64.b64encode(digest).decode()}
 
 
-def test_a_webhook_counts_the_job_once_and_a_later_read_adds_nothing(telemetry, logs, sdk):
+def test_a_webhook_counts_the_job_once_and_a_later_read_adds_nothing(telemetry, logs, job_sdk):
     driver = driver_for("batch")
-    created = driver.create(sdk, fault("job_failed=token_limit_exceeded"))
+    created = driver.create(job_sdk, fault("job_failed=token_limit_exceeded"))
     payload, headers = signed({"id": "evt_1", "object": "event", "type": "batch.failed",
                                "created_at": int(time.time()), "data": {"id": created.id}})
-    event = sdk.webhooks.unwrap(payload, headers, secret=SECRET)
+    event = job_sdk.webhooks.unwrap(payload, headers, secret=SECRET)
     assert event.type == "batch.failed"
-    sdk.webhooks.unwrap(payload, headers, secret=SECRET)  # a redelivery: the same job
-    until_ended(sdk, driver, created.id, "failed", reads_after=0)
+    job_sdk.webhooks.unwrap(payload, headers, secret=SECRET)  # a redelivery: the same job
+    until_ended(job_sdk, driver, created.id, "failed", reads_after=0)
     assert telemetry.total("openai.jobs.ended") == 1
     # the payload names the job only: its code is unknown to the webhook
     assert telemetry.total("openai.jobs.ended", openai__job__type="batch",
@@ -335,61 +325,55 @@ def test_a_webhook_counts_the_job_once_and_a_later_read_adds_nothing(telemetry, 
     assert log["operation"] == "webhooks.unwrap"
 
 
-def test_fetch_and_classify_gives_a_webhook_the_code(telemetry, sdk):
+def test_fetch_and_classify_gives_a_webhook_the_code(telemetry, job_sdk):
     from openai_error_telemetry.webhooks import fetch_and_classify
 
     driver = driver_for("batch")
-    created = driver.create(sdk, fault("job_failed=token_limit_exceeded"))
-    until_ended(sdk, driver, created.id, "failed", reads_after=0)
+    created = driver.create(job_sdk, fault("job_failed=token_limit_exceeded"))
+    until_ended(job_sdk, driver, created.id, "failed", reads_after=0)
     payload, headers = signed({"id": "evt_2", "object": "event", "type": "batch.failed",
                                "created_at": int(time.time()), "data": {"id": created.id}})
-    found = fetch_and_classify(sdk, sdk.webhooks.unwrap(payload, headers, secret=SECRET))
+    found = fetch_and_classify(job_sdk, job_sdk.webhooks.unwrap(payload, headers, secret=SECRET))
     assert found is not None
     assert found.code == "rate_limited"
 
 
 # -- the opt-in: reads raise -----------------------------------------------------------
 
-@pytest.fixture
-def raising() -> Iterator[Telemetry]:
-    guard.reset_reports()
-    yield from instrumented(Telemetry(), raise_job_failures=True)
-
-
-def test_the_opt_in_makes_a_background_429_catchable_as_rate_limit_error(raising, sdk):
-    created = sdk.responses.create(model="gpt-4o-mini", input="hi", background=True,
+def test_the_opt_in_makes_a_background_429_catchable_as_rate_limit_error(raising, job_sdk):
+    created = job_sdk.responses.create(model="gpt-4o-mini", input="hi", background=True,
                                    extra_headers=fault("background_failed=rate_limit_exceeded"))
     deadline = time.monotonic() + 30
     with pytest.raises(openai.RateLimitError) as caught:  # noqa: PT012 - poll until it raises
         while True:
-            sdk.responses.retrieve(created.id)
+            job_sdk.responses.retrieve(created.id)
             assert time.monotonic() < deadline
     assert caught.value.classification.code == "rate_limited"  # type: ignore[attr-defined]
     assert raising.total("openai.jobs.ended", error__type="rate_limited") == 1
 
 
 @pytest.mark.parametrize("surface", ["thread.run", "vector_store.file"])
-def test_the_opt_in_makes_poll_helpers_raise(raising, sdk, surface):
+def test_the_opt_in_makes_poll_helpers_raise(raising, job_sdk, surface):
     driver = driver_for(surface)
     assert driver.poll is not None
     spec = {"thread.run": "job_failed=rate_limit_exceeded",
             "vector_store.file": "job_failed=unsupported_file"}[surface]
-    created = driver.create(sdk, fault(spec))
+    created = driver.create(job_sdk, fault(spec))
     expected = openai.RateLimitError if surface == "thread.run" else openai.BadRequestError
     with pytest.raises(expected):
-        driver.poll(sdk, created.id)
+        driver.poll(job_sdk, created.id)
 
 
-def test_the_opt_in_leaves_cancels_successes_and_other_calls_alone(raising, sdk):
+def test_the_opt_in_leaves_cancels_successes_and_other_calls_alone(raising, job_sdk):
     driver = driver_for("batch")
-    created = driver.create(sdk, {"x-fault": "job_failed;queued=30;run=30",
+    created = driver.create(job_sdk, {"x-fault": "job_failed;queued=30;run=30",
                                   "x-fault-key": uuid.uuid4().hex})
     assert driver.cancel is not None
-    assert driver.cancel(sdk, created.id).status == "cancelled"
-    assert driver.retrieve(sdk, created.id).status == "cancelled"  # not raised
-    ok = driver.create(sdk, {})
-    until_ended(sdk, driver, ok.id, "completed", reads_after=0)
-    sdk.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}])
+    assert driver.cancel(job_sdk, created.id).status == "cancelled"
+    assert driver.retrieve(job_sdk, created.id).status == "cancelled"  # not raised
+    ok = driver.create(job_sdk, {})
+    until_ended(job_sdk, driver, ok.id, "completed", reads_after=0)
+    job_sdk.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}])
 
 
 def test_the_opt_in_is_off_by_default_and_read_from_the_environment(monkeypatch):

@@ -12,14 +12,13 @@ import asyncio
 import json
 import random
 import time
-from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from aiohttp import web
 
-from ..classify.jobs import Surface
 from . import payloads, surfaces, wire
+from .calls import Answer, BadRequest, Call, Planned
 from .config import ServerConfig
 from .control import (
     FAULT_HEADER,
@@ -50,53 +49,13 @@ from .faults import (
 )
 from .jobs import COMPLETED, Job, JobStore, Outcome
 from .ratelimiter import RateLimiter, Verdict, go_duration, retry_after_headers
+from .surface_routes import SurfaceRoutes
 from .tally import Tally
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
 
-@dataclass(frozen=True)
-class Planned:
-    """The fault chosen for a request and where the choice came from."""
-
-    fault: Fault
-    spec: FaultSpec
-    source: str  # "header" | "scenario"
-
-
-@dataclass
-class Call:
-    """One API request as the pipeline sees it (never the prompt text itself)."""
-
-    request: web.Request
-    endpoint: str
-    body: dict[str, Any]
-    model: str
-    tokens: int
-    prompt_param: Optional[str]
-    stream: bool
-    request_id: str = field(default_factory=lambda: payloads.new_id("req_"))
-    started: float = field(default_factory=time.monotonic)
-    ratelimit: dict[str, str] = field(default_factory=dict)
-
-    def headers(self) -> dict[str, str]:
-        elapsed_ms = int((time.monotonic() - self.started) * 1000)
-        return {
-            "x-request-id": self.request_id,
-            "openai-version": "2020-10-01",
-            "openai-processing-ms": str(elapsed_ms),
-            **self.ratelimit,
-        }
-
-
-Answer = Callable[[Call, Optional[Planned]], Awaitable[web.StreamResponse]]
-
-
-class BadRequest(Exception):
-    """The request itself is malformed; answered as a 400 invalid_request_error."""
-
-
-class FaultServer:
+class FaultServer(SurfaceRoutes):
     """Holds the state (limiter, jobs, tally, countdowns, dice) and builds the app."""
 
     def __init__(self, config: ServerConfig, clock: Callable[[], float] = time.monotonic):
@@ -119,14 +78,7 @@ class FaultServer:
         app.router.add_post("/v1/responses", self._responses_create)
         app.router.add_get("/v1/responses/{id}", self._responses_retrieve)
         app.router.add_post("/v1/responses/{id}/cancel", self._responses_cancel)
-        for row in surfaces.SERVED:  # Batches, fine-tuning, vector store files, runs, ...
-            base = "/v1/" + row.api_path
-            app.router.add_post(base, self._job_route(row, "create"))
-            app.router.add_get(base, self._job_route(row, "list"))
-            app.router.add_get(base + "/{id}", self._job_route(row, "retrieve"))
-            app.router.add_post(base + "/{id}/cancel", self._job_route(row, "cancel"))
-            if surfaces.SHAPES[row.name].post_cancels:
-                app.router.add_post(base + "/{id}", self._job_route(row, "cancel"))
+        self.add_surface_routes(app.router)  # Batches, fine-tuning, runs, agent turns, ...
         app.router.add_post("/v1/embeddings", self._embeddings)
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/_fault/stats", self._stats)
@@ -372,69 +324,6 @@ class FaultServer:
         words = payloads.canned_words(self.config.words)
         data = payloads.response_object(job, "cancelled", words)
         return await self._json_or_cut(call, data, planned)
-
-    # -- every other job surface (faultserver/surfaces.py) --------------------------
-
-    def _job_route(self, row: Surface, action: str) -> Any:
-        answer = {"create": self._job_create, "list": self._job_list,
-                  "retrieve": self._job_retrieve, "cancel": self._job_cancel}[action]
-
-        async def route(request: web.Request) -> web.StreamResponse:
-            async def answered(call: Call, planned: Optional[Planned]) -> web.StreamResponse:
-                return await answer(row, call, planned)
-
-            return await self._serve(request, f"{row.name}.{action}", answered)
-
-        return route
-
-    async def _job_create(self, row: Surface, call: Call,
-                          planned: Optional[Planned]) -> web.StreamResponse:
-        spec = planned.spec if planned is not None else None
-        fault = planned.fault.name if planned is not None and planned.fault.kind == JOB else None
-        queued = spec.number("queued", self.config.queued_s) if spec else self.config.queued_s
-        run = spec.number("run", self.config.run_s) if spec else self.config.run_s
-        job = surfaces.new_job(row, call.request.match_info.get("parent"),
-                               surfaces.end_of(row, fault, spec), self.clock(), queued, run)
-        self.surface_jobs.add(job)
-        return await self._json_or_cut(
-            call, surfaces.job_object(job, job.status(self.clock())), planned)
-
-    def _surface_job(self, row: Surface, call: Call) -> Optional[surfaces.SurfaceJob]:
-        job = self.surface_jobs.get(call.request.match_info["id"])
-        if job is None or job.surface is not row:
-            return None
-        return job
-
-    async def _job_retrieve(self, row: Surface, call: Call,
-                            planned: Optional[Planned]) -> web.StreamResponse:
-        job = self._surface_job(row, call)
-        if job is None:
-            return self._not_found(call)
-        data = surfaces.job_object(job, job.status(self.clock()))
-        if planned is not None and planned.fault.kind == STREAM_CUT:
-            return await wire.truncated_body(call.request, data, call.headers())
-        # the SDK's poll helpers wait what this says between retrieves
-        return wire.json_answer(data, 200, {**call.headers(), "openai-poll-after-ms": "20"})
-
-    async def _job_list(self, row: Surface, call: Call,
-                        planned: Optional[Planned]) -> web.StreamResponse:
-        parent = call.request.match_info.get("parent")
-        now = self.clock()
-        objects = [surfaces.job_object(job, job.status(now)) for job in self.surface_jobs.values()
-                   if job.surface is row and job.parent == parent]
-        return await self._json_or_cut(call, surfaces.page(objects), planned)
-
-    async def _job_cancel(self, row: Surface, call: Call,
-                          planned: Optional[Planned]) -> web.StreamResponse:
-        job = self._surface_job(row, call)
-        if job is None:
-            return self._not_found(call)
-        now = self.clock()
-        if not job.cancel(now) and job.status(now) != job.shape.cancelled:
-            return wire.json_answer(error_body(
-                None, f"Cannot cancel a {row.name} with status '{job.status(now)}'.",
-                type_="invalid_request_error"), 400, call.headers())
-        return await self._json_or_cut(call, surfaces.job_object(job, job.status(now)), planned)
 
     async def _embeddings(self, request: web.Request) -> web.StreamResponse:
         return await self._serve(request, "embeddings", self._answer_embeddings, "input")

@@ -197,11 +197,16 @@ FAULTS: dict[str, Fault] = {
         Fault(
             "job_failed",
             JOB,
-            "a job (Batch, fine-tuning job, vector store file or file batch, run, video, "
-            "evals run) ends `failed` with error code `code` (default server_error)",
+            "a job of any surface (Batch, fine-tuning job, vector store file or file batch, "
+            "run, video, evals run, agent turn, session, invocation or environment) ends "
+            "`failed` with error code `code` (default server_error)",
             arg="code",
         ),
-        Fault("job_expired", JOB, "a Batch or a run ends `expired`"),
+        Fault("job_expired", JOB, "a Batch, a run, an Upload or an agent environment ends "
+              "`expired`"),
+        Fault("job_ended", JOB, "a job ends with `status`, any terminal status of its "
+              "surface (an agent session's `budget_reached`, an invocation's `skipped`)",
+              arg="status"),
         Fault("job_cancelled", JOB, "a job ends `cancelled` (`canceled` for an evals run)"),
         Fault(
             "job_incomplete",

@@ -37,6 +37,10 @@ class Shape:
     cancelled: str  # how this API spells a cancel
     extras: Extras
     post_cancels: bool = False  # POST on the job itself cancels it (evals runs, SDK < 3)
+    create_path: Optional[str] = None  # where it is started, when not its collection
+    reads: tuple[str, ...] = ()  # POST actions that answer its state (an Upload's complete)
+    event_prefix: Optional[str] = None  # its stream events' type, ``<prefix>.<status>``
+    event_key: str = ""  # the field of those events that holds it
 
 
 @dataclass
@@ -65,6 +69,10 @@ class SurfaceJob:
         if elapsed < self.queued_s + self.run_s:
             return self.shape.running
         return self.end_status
+
+    @property
+    def ends_at(self) -> float:
+        return self.started + self.queued_s + self.run_s
 
     def cancel(self, now: float) -> bool:
         """Cancel unless already ended; True when this call changed the outcome."""
@@ -148,6 +156,40 @@ def _eval_run(job: SurfaceJob, status: str) -> dict[str, Any]:
             else {"code": "", "message": ""}}
 
 
+def _turn(job: SurfaceJob, status: str) -> dict[str, Any]:
+    return {"agent_id": "agent_fault1", "session_id": job.parent, "completed_at": None,
+            "started_at": None, "subagent_id": None, "usage": None,
+            "error": _error(job.error_code) if status == "failed" and job.error_code else None}
+
+
+def _session(job: SurfaceJob, status: str) -> dict[str, Any]:
+    failed = status == "failed"
+    return {"agent": {"id": "agent_fault1", "model": "gpt-4o-mini", "tools": []},
+            "environment": {"type": "openai_hosted"}, "last_active_at": job.created_at,
+            "metadata": {}, "required_actions": [], "vault_ids": [], "usage": None,
+            "spend_control": {"limit": {"amount": 1, "currency": "usd"}},
+            "error": _error(job.error_code or "server_error")["message"] if failed else None}
+
+
+def _invocation(job: SurfaceJob, status: str) -> dict[str, Any]:
+    return {"automation_id": job.parent, "scheduled_at": None, "session_id": None,
+            "source": {"type": "manual"},
+            "skip_reason": "pending_delivery" if status == "skipped" else None,
+            "error": _error(job.error_code) if status == "failed" and job.error_code else None}
+
+
+def _environment(job: SurfaceJob, status: str) -> dict[str, Any]:
+    error = None
+    if status == "failed" and job.error_code:
+        error = {**_error(job.error_code), "type": "environment_error"}
+    return {"files": [], "plugins": [], "skills": [], "type": "openai_hosted", "error": error}
+
+
+def _upload(job: SurfaceJob, status: str) -> dict[str, Any]:
+    return {"bytes": 2048, "filename": "requests.jsonl", "purpose": "batch",
+            "expires_at": job.created_at + 3600, "file": None}
+
+
 SHAPES: dict[str, Shape] = {
     "batch": Shape("batch_", "validating", "in_progress", "completed", "cancelled", _batch),
     "fine_tuning.job": Shape("ftjob-", "validating_files", "running", "succeeded",
@@ -160,6 +202,15 @@ SHAPES: dict[str, Shape] = {
     "video": Shape("video_", "queued", "in_progress", "completed", "cancelled", _video),
     "eval.run": Shape("evalrun_", "queued", "in_progress", "completed", "canceled", _eval_run,
                       post_cancels=True),
+    "agent.session.turn": Shape("turn_", "queued", "in_progress", "completed", "cancelled",
+                                _turn, create_path="agents/sessions/{parent}/events",
+                                event_prefix="agent.session.turn", event_key="turn"),
+    "agent.session": Shape("sess_", "in_progress", "in_progress", "idle", "failed", _session),
+    "agent.automation.invocation": Shape("ainv_", "queued", "queued", "completed", "skipped",
+                                         _invocation),
+    "agent.environment": Shape("env_", "pending", "pending", "ready", "failed", _environment),
+    "upload": Shape("upload_", "pending", "pending", "completed", "cancelled", _upload,
+                    reads=("complete",)),
 }
 # Responses have their own routes (payloads.response_object): they stream.
 SERVED = tuple(row for row in SURFACES if row.name in SHAPES)
@@ -172,6 +223,12 @@ def end_of(surface: Surface, fault: Optional[str], spec: Any) -> tuple[str, Opti
     shape = SHAPES[surface.name]
     if fault is None:
         return shape.done, None, 0
+    if fault == "job_ended":  # any terminal status of the surface: budget_reached, skipped
+        status = arg_or_param(spec, FAULTS[fault], "")
+        if status not in surface.ended:
+            raise FaultSpecError(f"a {surface.name} cannot end {status!r}: it ends "
+                                 + ", ".join(sorted(surface.ended)))
+        return status, None, 0
     wanted = {"job_failed": "failed", "job_expired": "expired",
               "job_incomplete": "incomplete", "job_cancelled": shape.cancelled,
               "batch_all_failed": "completed"}[fault]
@@ -203,6 +260,14 @@ def job_object(job: SurfaceJob, status: str) -> dict[str, Any]:
     """The job as the API shows it in ``status``."""
     return {"id": job.id, "object": job.surface.objects[0], "created_at": job.created_at,
             "status": status, **job.shape.extras(job, status)}
+
+
+def job_event(job: SurfaceJob, status: str, suffix: str) -> dict[str, Any]:
+    """A stream event about the job: ``agent.session.turn.created``, ``...failed``."""
+    shape = job.shape
+    return {"type": f"{shape.event_prefix}.{suffix}", "event_id": payloads.new_id("evt_"),
+            "session_id": job.parent, f"{shape.event_key}_id": job.id,
+            shape.event_key: job_object(job, status)}
 
 
 def page(objects: list[dict[str, Any]]) -> dict[str, Any]:
