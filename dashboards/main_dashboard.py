@@ -508,6 +508,8 @@ def build(config: Config, variant: str) -> dict[str, object]:
     )
     for variable in _variables(n, config):
         builder = builder.with_variable(variable)
+    for annotation in _annotations(n):
+        builder = builder.annotation(annotation)
     for row in (
         _overview(o, config), _by_code(o), _rate_limits(o), _server_errors(o),
         _latency(o), _background(o), _tokens(o), _drilldown(o, config),
@@ -515,7 +517,33 @@ def build(config: Config, variant: str) -> dict[str, object]:
         builder = builder.with_row(row)
     encoded: dict[str, object] = json.loads(json.dumps(builder.build().to_json(), default=_to_json))
     encoded["panels"] = _flatten_rows(encoded["panels"])
+    _titled(encoded.get("annotations"))
     return encoded
+
+
+# What each annotation's events are titled (the builder has no field for it).
+_ANNOTATION_TITLES = {"Our alerts firing": "{{alertname}} ({{severity}})",
+                      "OpenAI health alerts": "OpenAI health alert active"}
+
+
+def _annotations(n: naming.Names) -> list[dash_builders.AnnotationQuery]:
+    """Our alerts as they fire, and OpenAI's own health alerts as their webhooks said."""
+    return [
+        dash_builders.AnnotationQuery()
+        .name("Our alerts firing").datasource(PROMETHEUS).enable(True).icon_color("red")
+        .expr('ALERTS{alertname=~"OpenAI.*", alertstate="firing"}'),
+        dash_builders.AnnotationQuery()
+        .name("OpenAI health alerts").datasource(PROMETHEUS).enable(True)
+        .icon_color("orange").expr(f'max({n.health_alerts}{{job=~"$job"}}) > 0'),
+    ]
+
+
+def _titled(annotations: object) -> None:
+    listed = annotations.get("list", []) if isinstance(annotations, dict) else []
+    for entry in listed:
+        title = _ANNOTATION_TITLES.get(entry.get("name"))
+        if title is not None:
+            entry["titleFormat"] = title
 
 
 def _flatten_rows(panels: object) -> list[dict[str, object]]:

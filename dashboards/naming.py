@@ -54,6 +54,7 @@ class Names:
     jobs: str
     ratelimit_remaining: str
     ratelimit_limit: str
+    health_alerts: str
     will_retry: str
     ratelimit_kind: str
     job_type: str
@@ -71,6 +72,7 @@ class Names:
         histograms = (*self.durations, *self.first_chunks, self.retry_delay,
                       *((self.tokens,) if self.tokens else ()))
         plain = (self.attempts, self.jobs, self.ratelimit_remaining, self.ratelimit_limit,
+                 self.health_alerts,
                  *(n for n in (self.input_tokens, self.output_tokens) if n))
         return {f"{h}_{s}" for h in histograms for s in ("bucket", "count", "sum")} | set(plain)
 
@@ -105,6 +107,7 @@ def names(variant: str) -> Names:
         jobs=counter(own.metric_jobs_ended),
         ratelimit_remaining=prometheus(own.metric_ratelimit_remaining),
         ratelimit_limit=prometheus(own.metric_ratelimit_limit),
+        health_alerts=prometheus(own.metric_health_alerts_active),
         will_retry=prometheus(own.retry_will_retry),
         ratelimit_kind=prometheus(own.ratelimit_kind),
         job_type=prometheus(own.job_type),

@@ -152,3 +152,20 @@ def test_explore_links_use_panes_and_the_dashboards_range(variant: str) -> None:
         assert pane["range"] == {"from": "${__from}", "to": "${__to}"}
         assert pane["datasource"] in ("${tempo}", "${loki}")
         assert pane["queries"][0]["refId"] == "A"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_annotations_mark_our_alerts_and_openais_health_alerts(variant: str) -> None:
+    """Grafana runs each Prometheus annotation query over the dashboard's range and marks
+    every non-zero sample: our alerts as they fire (the ALERTS series Prometheus writes),
+    OpenAI's own health alerts from the gauge their webhooks keep."""
+    listed = {a["name"]: a for a in load(variant)["annotations"]["list"]}
+    ours, openai_s = listed["Our alerts firing"], listed["OpenAI health alerts"]
+    assert ours["expr"] == 'ALERTS{alertname=~"OpenAI.*", alertstate="firing"}'
+    assert "{{alertname}}" in ours["titleFormat"]
+    known = metric_names(names(variant))
+    assert lint_expr(openai_s["expr"], known) == []
+    assert names(variant).health_alerts in openai_s["expr"]
+    for annotation in (ours, openai_s):
+        assert annotation["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+        assert annotation["enable"] is True

@@ -51,6 +51,7 @@ from .jobs import COMPLETED, Job, JobStore, Outcome
 from .ratelimiter import RateLimiter, Verdict, go_duration, retry_after_headers
 from .surface_routes import SurfaceRoutes
 from .tally import Tally
+from .webhooks import Webhooks
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -68,6 +69,7 @@ class FaultServer(SurfaceRoutes):
                                    clock=clock)
         self.jobs = JobStore(config.max_jobs)
         self.surface_jobs = surfaces.SurfaceStore(config.max_jobs)
+        self.webhooks = Webhooks(config.webhook_secret)
         self.tally = Tally()
         self.countdown = Countdown()
         self._in_flight: set[asyncio.Task[Any]] = set()
@@ -79,6 +81,7 @@ class FaultServer(SurfaceRoutes):
         app.router.add_get("/v1/responses/{id}", self._responses_retrieve)
         app.router.add_post("/v1/responses/{id}/cancel", self._responses_cancel)
         self.add_surface_routes(app.router)  # Batches, fine-tuning, runs, agent turns, ...
+        self.webhooks.add_routes(app.router)  # signed deliveries, OpenAI health alerts
         app.router.add_post("/v1/embeddings", self._embeddings)
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/_fault/stats", self._stats)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import importlib.util
 import logging
 import signal
@@ -62,6 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds a background job stays in_progress (default %(default)s)")
     add("--max-jobs", type=int, default=defaults.max_jobs,
         help="responses kept for retrieval; the oldest are forgotten (default %(default)s)")
+    add("--webhook-secret", default=defaults.webhook_secret, metavar="whsec_...",
+        help="the secret /_fault/webhooks signs deliveries with (default: a fixed test "
+             "secret, see docs/fault-server.md)")
     add("--access-log", action="store_true", help="log every request to stderr")
 
 
@@ -79,12 +83,21 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             raise ScenarioError(f"--{name} must be > 0")
     if args.burst_seconds <= 0 or args.words < 1 or args.max_jobs < 1:
         raise ScenarioError("--burst-seconds, --words and --max-jobs must be > 0")
+    if not _is_webhook_secret(args.webhook_secret):
+        raise ScenarioError("--webhook-secret must be whsec_ followed by base64")
     return ServerConfig(
         scenario=scenario, rpm=args.rpm, tpm=args.tpm, burst_seconds=args.burst_seconds,
         words=args.words, chunk_delay=args.chunk_delay, timeout_delay=args.timeout_delay,
         retry_after=args.retry_after, queued_s=args.queued, run_s=args.run,
-        max_jobs=args.max_jobs, seed=args.seed,
+        max_jobs=args.max_jobs, seed=args.seed, webhook_secret=args.webhook_secret,
     )
+
+
+def _is_webhook_secret(value: str) -> bool:
+    try:
+        return value.startswith("whsec_") and bool(base64.b64decode(value[6:], validate=True))
+    except ValueError:
+        return False
 
 
 def url_for(host: str, port: int) -> str:

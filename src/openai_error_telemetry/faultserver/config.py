@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Optional
 
@@ -25,3 +26,5 @@ class ServerConfig:
     max_jobs: int = 10_000
     embedding_dimensions: int = 16
     seed: Optional[int] = None
+    # the Standard Webhooks secret /_fault/webhooks signs with (faultserver/webhooks.py)
+    webhook_secret: str = "whsec_" + base64.b64encode(b"fault-server-webhook-secret").decode()

@@ -19,6 +19,7 @@ from opentelemetry.trace import Span
 from ..classify import classify_webhook_event
 from ..classify.jobfacts import webhook_facts
 from ..classify.jobs import FAILURES
+from ..health import health_alert_event
 from ..telemetry import semconv
 from ..telemetry.attributes import Attributes
 from ..telemetry.recorder import JobEnd
@@ -49,6 +50,11 @@ class _Seen:
 
 
 def observe_webhook(rt: Runtime, event: Any) -> None:
+    alert = health_alert_event(event)
+    if alert is not None:  # OpenAI's own health alert, not a job
+        if alert.alert_id is not None:
+            rt.recorder.health_alert(alert.state, alert.alert_id, alert.event_id)
+        return
     facts = webhook_facts(event)
     if facts is None or facts.job_id is None:
         return

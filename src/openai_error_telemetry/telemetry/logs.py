@@ -81,8 +81,10 @@ def failure_fields(
 
 
 def emit(event: str, level: str, fields: dict[str, Any]) -> None:
-    """One event at ``warning`` or ``error`` on the library's named logger."""
+    """One event at ``info``, ``warning`` or ``error`` on the library's named logger."""
     if level == "warning":
         _logger.warning(event, **fields)
+    elif level == "info":
+        _logger.info(event, **fields)
     else:
         _logger.error(event, **fields)

@@ -14,6 +14,7 @@ from opentelemetry.metrics import Histogram, Meter, MeterProvider, get_meter
 from .. import __version__
 from . import semconv
 from .counts import Totals, observable_totals
+from .health import HealthAlertState, health_alert_state
 from .ratelimits import RateLimitState, rate_limit_state
 from .semconv import OwnNames
 
@@ -64,6 +65,7 @@ class Instruments:
     __slots__ = (
         "attempts",
         "duration",
+        "health",
         "jobs",
         "latest",
         "names",
@@ -109,6 +111,8 @@ class Instruments:
         )
         # the rate-limit remaining / limit gauges: observable, read at collection time
         self.ratelimits: RateLimitState = rate_limit_state(meter, names)
+        # OpenAI's own health alerts, as webhooks announce them
+        self.health: HealthAlertState = health_alert_state(meter, names)
         self.latest: Optional[LatestInstruments] = (
             LatestInstruments(meter) if latest_names else None
         )

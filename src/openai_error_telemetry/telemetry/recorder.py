@@ -11,7 +11,7 @@ Nothing here knows the SDK; it reads the records it is handed (``OperationView``
 from __future__ import annotations
 
 from functools import partial
-from typing import NamedTuple, Optional, Protocol
+from typing import Any, NamedTuple, Optional, Protocol
 
 from opentelemetry._logs import Logger
 from opentelemetry.context import Context
@@ -264,6 +264,18 @@ class Recorder:
             fields["job_status"] = job.status
             fields["job_id"] = job.job_id
             logs.emit(names.log_job_failed, "error", fields)
+
+    def health_alert(self, state: str, alert_id: str, event_id: Optional[str]) -> None:
+        """An OpenAI health alert triggered or resolved (its webhook): the gauge, and one
+        log event when the news is new (a redelivery changes nothing)."""
+        if not self.instruments.health.update(alert_id, state) or not self.logs:
+            return
+        names = self.names
+        fields: dict[str, Any] = {names.health_alert_state: state,
+                                  names.health_alert_id: alert_id, "event_id": event_id}
+        logs.add_trace_context(None, "", fields)
+        logs.emit(names.log_health_alert, "warning" if state == "triggered" else "info",
+                  fields)
 
     # -- the end -----------------------------------------------------------------------
 

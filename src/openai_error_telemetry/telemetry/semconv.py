@@ -109,6 +109,7 @@ METRIC_RETRY_DELAY = "openai.client.retry.delay"
 METRIC_JOBS_ENDED = "openai.jobs.ended"
 METRIC_RATELIMIT_REMAINING = "openai.ratelimit.remaining"
 METRIC_RATELIMIT_LIMIT = "openai.ratelimit.limit"
+METRIC_HEALTH_ALERTS_ACTIVE = "openai.health.alerts.active"
 
 # The latest GenAI names, emitted instead of the three above when opted in
 # (OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental): inference operations
@@ -123,6 +124,11 @@ LOG_ATTEMPT_FAILED = "openai.attempt.failed"
 LOG_OPERATION_FAILED = "openai.operation.failed"
 LOG_STREAM_FAILED = "openai.stream.failed"
 LOG_JOB_FAILED = "openai.job.failed"
+LOG_HEALTH_ALERT = "openai.health_alert"
+
+# OpenAI's own health alerts (Admin API), as their webhooks announce them
+OPENAI_HEALTH_ALERT_STATE = "openai.health_alert.state"
+OPENAI_HEALTH_ALERT_ID = "openai.health_alert.id"
 
 
 # Our own names, in the one place that says how each mode spells them.
@@ -160,6 +166,10 @@ class OwnNames:
     log_operation_failed: str
     log_stream_failed: str
     log_job_failed: str
+    health_alert_state: str
+    health_alert_id: str
+    metric_health_alerts_active: str
+    log_health_alert: str
 
 
 OLDER_NAMES = OwnNames(
@@ -189,6 +199,10 @@ OLDER_NAMES = OwnNames(
     log_operation_failed=LOG_OPERATION_FAILED,
     log_stream_failed=LOG_STREAM_FAILED,
     log_job_failed=LOG_JOB_FAILED,
+    health_alert_state=OPENAI_HEALTH_ALERT_STATE,
+    health_alert_id=OPENAI_HEALTH_ALERT_ID,
+    metric_health_alerts_active=METRIC_HEALTH_ALERTS_ACTIVE,
+    log_health_alert=LOG_HEALTH_ALERT,
 )
 
 
