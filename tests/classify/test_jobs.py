@@ -16,6 +16,7 @@ ProjectTech4DevAI/kaapi-backend#723.
 from __future__ import annotations
 
 import importlib
+import re
 import typing
 from typing import Any, Optional
 
@@ -451,3 +452,9 @@ def test_malformed_jobs_and_events_never_raise(obj):
     job_facts(obj)
     webhook_facts(obj)
     raise_for_job(obj) if job_facts(obj) is None else None
+
+
+@pytest.mark.parametrize("row", SURFACES, ids=[row.name for row in SURFACES])
+def test_every_row_names_where_the_sdk_keeps_it(row):
+    """``resource`` is a path of attributes from the client: fetch_and_classify walks it."""
+    assert re.fullmatch(r"client(\.\w+)+(\(\))?", row.resource), row.resource

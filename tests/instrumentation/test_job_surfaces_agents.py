@@ -12,6 +12,7 @@ import time
 import uuid
 from typing import Any, Callable
 
+import httpx
 import openai
 import pytest
 from opentelemetry.trace import StatusCode
@@ -227,3 +228,20 @@ def test_agents_webhooks_count_the_job_once(telemetry, logs, job_sdk, kind, stat
     assert telemetry.total("openai.jobs.ended", openai__job__status=status,
                            error__type=code) == 1
     assert len(logs.named("openai.job.failed")) == 1
+
+
+def test_fetch_and_classify_gives_a_session_webhook_its_code(telemetry, job_sdk, fault_server):
+    """The fault server signs the delivery; the SDK unwraps it; one retrieve gives the code."""
+    from openai_error_telemetry.faultserver.webhooks import DEFAULT_SECRET
+    from openai_error_telemetry.webhooks import fetch_and_classify
+
+    driver = driver_for(job_sdk, "agent.session")
+    created = driver.create(job_sdk, fault("job_failed=server_overloaded"))
+    until_ended(job_sdk, driver, created.id, "failed", reads_after=0)
+    sent = httpx.post(fault_server.base_url.removesuffix("/v1") + "/_fault/webhooks",
+                      json={"type": "agent.session.failed", "data": {"id": created.id}}).json()
+    event = job_sdk.webhooks.unwrap(sent["body"], sent["headers"], secret=DEFAULT_SECRET)
+    found = fetch_and_classify(job_sdk, event)
+    assert found is not None
+    assert found.code == "overloaded"
+    assert telemetry.total("openai.jobs.ended", openai__job__type="agent.session") == 1

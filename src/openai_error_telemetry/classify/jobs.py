@@ -110,9 +110,9 @@ _ALL = "1.x 2.x 3.x"
 
 SURFACES: tuple[Surface, ...] = (
     Surface(
-        "response", ("response",), "client.responses, client.beta.responses (3.x)",
+        "response", ("response",), "client.responses",
         ("create(background=True)", "create(stream=True)", "retrieve", "retrieve(stream=True)",
-         "cancel"),
+         "cancel", "the same on client.beta.responses (3.x)"),
         "responses", frozenset({"queued", "in_progress"}), frozenset({"completed"}),
         _ended(failed=_F, incomplete=_I, cancelled=_C), ("error",),
         {"response.failed": "failed", "response.incomplete": "incomplete",
