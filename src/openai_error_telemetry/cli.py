@@ -17,6 +17,8 @@ from typing import Optional
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "classify": (".cli_classify", "classify failures read as JSON Lines on stdin"),
     "codes": (".cli_codes", "print the table of error codes"),
+    "explain-batch": (".cli_batch",
+                      "count why the requests of a Batch failed, from its error file"),
     "dashboards": (".cli_dashboards",
                    "write the bundled Grafana dashboard, Prometheus rules and runbooks"),
     "fault-server": (".faultserver.cli", "run the fault-injecting OpenAI-compatible server"),

@@ -58,6 +58,7 @@ class SurfaceRoutes:
                 router.add_post(base + "/{id}", self._job_route(row, "cancel"))
             if shape.event_prefix is not None:
                 router.add_get(create, self._job_route(row, "events"))
+        router.add_get("/v1/files/{id}/content", self._file_content)
 
     def _job_route(self, row: Surface, action: str) -> Any:
         answer = {"create": self._job_create, "list": self._job_list,
@@ -83,6 +84,23 @@ class SurfaceRoutes:
         self.surface_jobs.add(job)
         return await self._json_or_cut(
             call, surfaces.job_object(job, job.status(self.clock())), planned)
+
+    async def _file_content(self, request: web.Request) -> web.StreamResponse:
+        """A Batch's error file (``error_file_id``), one JSON line per failed request."""
+
+        async def answered(call: Call, planned: Optional[Planned]) -> web.StreamResponse:
+            file_id = call.request.match_info["id"]
+            job = self.surface_jobs.get(file_id.removeprefix(surfaces.ERROR_FILE_PREFIX))
+            if not file_id.startswith(surfaces.ERROR_FILE_PREFIX) or job is None:
+                message = f"No such File object: {file_id}"
+                return wire.json_answer(error_body(None, message,
+                                                   type_="invalid_request_error"),
+                                        404, call.headers())
+            body = "".join(wire.dumps(line) + "\n" for line in surfaces.error_file_lines(job))
+            return web.Response(body=body.encode(), headers=call.headers(),
+                                content_type="application/octet-stream")
+
+        return await self._serve(request, "files.content", answered)
 
     def _surface_job(self, row: Surface, call: Call) -> Optional[surfaces.SurfaceJob]:
         job = self.surface_jobs.get(call.request.match_info["id"])

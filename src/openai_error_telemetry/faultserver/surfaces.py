@@ -17,7 +17,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from ..classify.envelope import ErrorFields
 from ..classify.jobs import SURFACES, Outcome, Surface, outcome_of
+from ..classify.rules import decide
+from ..codes import CODE_INFO
 from . import payloads
 from .control import FaultSpecError
 from .faults import FAULTS, arg_or_param, coded_error, number_arg
@@ -94,7 +97,7 @@ def _batch(job: SurfaceJob, status: str) -> dict[str, Any]:
         "endpoint": "/v1/chat/completions", "input_file_id": "file-input1",
         "completion_window": "24h", "output_file_id": None if failed else (
             "file-output1" if status == "completed" else None),
-        "error_file_id": "file-errors1" if failed else None,
+        "error_file_id": f"{ERROR_FILE_PREFIX}{job.id}" if failed else None,
         "request_counts": {"total": total if status == "completed" else 0,
                            "completed": 0 if failed else (
                                total if status == "completed" else 0),
@@ -103,6 +106,20 @@ def _batch(job: SurfaceJob, status: str) -> dict[str, Any]:
             "code": job.error_code, "message": _error(job.error_code)["message"],
             "line": None, "param": None}]} if status == "failed" and job.error_code else None,
     }
+
+
+ERROR_FILE_PREFIX = "file-errors-"
+
+
+def error_file_lines(job: SurfaceJob) -> list[dict[str, Any]]:
+    """The error file of a Batch whose every request failed: one line per request, each
+    the error the API answered (``error_code``, at the status our contract gives it)."""
+    code = job.error_code or "rate_limit_exceeded"
+    status = CODE_INFO[decide(None, ErrorFields(code=code))[0]].implied_status or 500
+    return [{"id": payloads.new_id("batch_req_"), "custom_id": f"request-{n + 1}",
+             "response": {"status_code": status, "request_id": payloads.new_id("req_"),
+                          "body": {"error": coded_error(code)}},
+             "error": None} for n in range(job.failed_requests)]
 
 
 def _fine_tuning(job: SurfaceJob, status: str) -> dict[str, Any]:
@@ -236,7 +253,8 @@ def end_of(surface: Surface, fault: Optional[str], spec: Any) -> tuple[str, Opti
         if surface.name != "batch":
             raise FaultSpecError("batch_all_failed applies to batches only")
         count = int(number_arg(arg_or_param(spec, FAULTS[fault], "3"), "count")) or 1
-        return "completed", None, count
+        # what its requests died of: ``;code=...`` (the lines of its error file)
+        return "completed", spec.get("code") or "rate_limit_exceeded", count
     if wanted not in surface.ended:
         raise FaultSpecError(f"a {surface.name} cannot end {wanted!r}")
     if fault == "job_failed":
