@@ -11,6 +11,7 @@ mapped by name. Runs on every openai major of the test matrix, the newest includ
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import typing
 from functools import lru_cache
@@ -210,3 +211,25 @@ def test_the_docs_show_the_session_turn_mapping():
     doc = (ROOT / "docs" / "error-codes.md").read_text()
     for code, ours in SESSION_TURN_CODES.items():
         assert f"| `{code}` | `{ours.value}` |" in doc, code
+
+
+def _matrix_majors() -> list[int]:
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        if line.startswith("OPENAI_MAJORS"):
+            return [int(major) for major in line.split("=", 1)[1].split()]
+    raise AssertionError("the Makefile names no OPENAI_MAJORS")
+
+
+def test_the_matrix_tests_the_newest_openai_release():
+    """The newest major on the registry is a major of ``make test``'s matrix, whose
+    virtualenvs install the newest release of each major (``openai>=N,<N+1``)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen("https://pypi.org/pypi/openai/json", timeout=10) as answer:
+            newest = json.load(answer)["info"]["version"]
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        pytest.skip(f"the package registry cannot be read here: {error}")
+    assert int(newest.split(".")[0]) in _matrix_majors(), (
+        f"openai {newest} is out: add its major to OPENAI_MAJORS in the Makefile")

@@ -92,7 +92,7 @@ def test_summary_agrees_with_the_scrape_and_the_fault_servers_tally(tmp_path: Pa
     # streams the workload asked to cut are the interrupted calls
     assert stats["by_fault"].get("stream_cut", 0) == calls.get("stream_interrupted", 0)
     background_faults = sum(n for f, n in stats["by_fault"].items()
-                            if f in ("background_failed", "background_incomplete"))
+                            if f in ("background_failed", "background_incomplete", "job_failed"))
     assert background_faults == sum(n for c, n in background.items() if c)
 
     # nothing secret in what was exported or printed

@@ -1,10 +1,10 @@
 """The instrumented workload: what a real application does with the ``openai`` SDK.
 
 Sync callers (one thread each) and async callers (tasks on one event loop) loop over a
-mix of plain and streamed chat completions, Responses calls, embeddings and background
-Responses jobs that they poll to the end. The scenario fails some HTTP attempts; the
-callers add the faults a scenario cannot place (a stream cut mid-way, a background job
-that fails after HTTP 200) through the fault server's ``x-fault`` header. Callers never
+mix of plain and streamed chat completions, Responses calls, embeddings, background
+Responses jobs and Agents API turns (both polled to the end). The scenario fails some
+HTTP attempts; the callers add the faults a scenario cannot place (a stream cut mid-way,
+a job that fails after HTTP 200) through the fault server's ``x-fault`` header. Callers never
 inspect failures themselves: every number the demo shows comes from the telemetry.
 """
 
@@ -14,6 +14,7 @@ import asyncio
 import random
 import threading
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
@@ -35,12 +36,13 @@ JOB_DEADLINE_S = 15.0
 
 # (kind, weight): a chat-heavy mix like most applications'.
 KINDS: tuple[tuple[str, float], ...] = (
-    ("chat", 0.40),
+    ("chat", 0.38),
     ("chat_stream", 0.20),
     ("responses", 0.10),
     ("responses_stream", 0.10),
     ("embeddings", 0.10),
-    ("background", 0.10),
+    ("background", 0.08),
+    ("agent_turn", 0.04),  # a background job where the SDK has no Agents API (< 3.x)
 )
 # Faults the workload asks for itself, per kind: (x-fault value, probability).
 HEADER_FAULTS: dict[str, tuple[tuple[str, float], ...]] = {
@@ -51,7 +53,10 @@ HEADER_FAULTS: dict[str, tuple[tuple[str, float], ...]] = {
         ("background_failed=rate_limit_exceeded", 0.05),
         ("background_incomplete=max_output_tokens", 0.05),
     ),
+    "agent_turn": (("job_failed=server_overloaded", 0.10),),
 }
+TURN_INPUT: list[dict[str, Any]] = [{"type": "agent.session.input.message",
+                                     "input": [{"role": "user", "content": PROMPT}]}]
 
 
 @dataclass(frozen=True)
@@ -117,8 +122,26 @@ def _sync_call(client: openai.OpenAI, call: Call) -> None:
             pass
     elif call.kind == "embeddings":
         client.embeddings.create(model=EMBEDDING_MODEL, input=PROMPT, extra_headers=headers)
+    elif call.kind == "agent_turn" and hasattr(client.beta, "agents"):
+        _sync_agent_turn(client, headers)
     else:
         _sync_background(client, headers)
+
+
+def _sync_agent_turn(client: openai.OpenAI, headers: dict[str, str]) -> None:
+    """Post input to a session (which starts a turn), then read the turn to its end."""
+    sessions = client.beta.agents.sessions
+    session = f"sess_demo_{uuid.uuid4().hex[:16]}"
+    sessions.events.create(session_id=session, events=TURN_INPUT,  # type: ignore[arg-type]
+                           extra_headers=headers)
+    turn = sessions.turns.list(session_id=session).data[0]
+    deadline, status = time.monotonic() + JOB_DEADLINE_S, turn.status
+    while status not in TERMINAL and time.monotonic() < deadline:
+        time.sleep(POLL_INTERVAL_S)
+        try:
+            status = sessions.turns.retrieve(turn.id, session_id=session).status
+        except openai.APIError:
+            continue
 
 
 def _sync_background(client: openai.OpenAI, headers: dict[str, str]) -> None:
@@ -162,8 +185,25 @@ async def _async_call(client: openai.AsyncOpenAI, call: Call) -> None:
         await client.embeddings.create(
             model=EMBEDDING_MODEL, input=PROMPT, extra_headers=headers
         )
+    elif call.kind == "agent_turn" and hasattr(client.beta, "agents"):
+        await _async_agent_turn(client, headers)
     else:
         await _async_background(client, headers)
+
+
+async def _async_agent_turn(client: openai.AsyncOpenAI, headers: dict[str, str]) -> None:
+    sessions = client.beta.agents.sessions
+    session = f"sess_demo_{uuid.uuid4().hex[:16]}"
+    await sessions.events.create(session_id=session, events=TURN_INPUT,  # type: ignore[arg-type]
+                                 extra_headers=headers)
+    turn = (await sessions.turns.list(session_id=session)).data[0]
+    deadline, status = time.monotonic() + JOB_DEADLINE_S, turn.status
+    while status not in TERMINAL and time.monotonic() < deadline:
+        await asyncio.sleep(POLL_INTERVAL_S)
+        try:
+            status = (await sessions.turns.retrieve(turn.id, session_id=session)).status
+        except openai.APIError:
+            continue
 
 
 async def _async_background(client: openai.AsyncOpenAI, headers: dict[str, str]) -> None:
