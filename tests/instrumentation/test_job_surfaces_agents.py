@@ -245,3 +245,18 @@ def test_fetch_and_classify_gives_a_session_webhook_its_code(telemetry, job_sdk,
     assert found is not None
     assert found.code == "overloaded"
     assert telemetry.total("openai.jobs.ended", openai__job__type="agent.session") == 1
+
+
+def test_a_file_is_read_when_retrieved_never_from_a_listing(telemetry, job_sdk):
+    """A file whose validation failed is a failed job when read; a list of every file the
+    organization has is an inventory, not news: nothing is counted from it."""
+    created = job_sdk.files.create(file=("train.jsonl", b"{}\n"), purpose="fine-tune",
+                                   extra_headers=fault("job_ended=error"))
+    deadline = time.monotonic() + 30
+    while not any(f.id == created.id and f.status == "error" for f in job_sdk.files.list()):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert telemetry.points("openai.jobs.ended") == []
+    assert job_sdk.files.retrieve(created.id).status == "error"
+    assert telemetry.total("openai.jobs.ended", openai__job__type="file",
+                           error__type="invalid_request") == 1

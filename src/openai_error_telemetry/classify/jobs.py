@@ -95,6 +95,9 @@ class Surface(NamedTuple):
     # its ends are not final (a session idles after each turn, then may fail): each
     # change of end is recorded, not only the first
     lives_on: bool = False
+    # a listing of it is news of its jobs' ends; False where a list is an inventory of
+    # things long done (every file an organization ever uploaded)
+    listed: bool = True
 
 
 def _ended(**statuses: Outcome) -> Mapping[str, Outcome]:
@@ -245,12 +248,13 @@ SURFACES: tuple[Surface, ...] = (
         (), {}, _ALL, ("openai.types:Upload",), status_tokens={"expired": "upload_expired"},
     ),
     # ``status`` of a file is deprecated, still set: ``error`` when a fine-tuning file
-    # failed validation, the reason in ``status_details``.
+    # failed validation, the reason in ``status_details``. A file is read when it is
+    # created or retrieved, never from a list of all the organization's files.
     Surface(
         "file", ("file",), "client.files", ("create", "retrieve", "list", "wait_for_processing"),
         "files", frozenset({"uploaded"}), frozenset({"processed"}), _ended(error=_F),
         ("status_details",), {}, _ALL, ("openai.types:FileObject",),
-        status_tokens={"error": "invalid_file"},
+        status_tokens={"error": "invalid_file"}, listed=False,
     ),
 )
 

@@ -207,6 +207,13 @@ def _upload(job: SurfaceJob, status: str) -> dict[str, Any]:
             "expires_at": job.created_at + 3600, "file": None}
 
 
+def _file(job: SurfaceJob, status: str) -> dict[str, Any]:
+    return {"bytes": 2048, "filename": "train.jsonl", "purpose": "fine-tune",
+            "expires_at": None,
+            "status_details": "Invalid file format for Fine-Tuning API. Must be .jsonl"
+            if status == "error" else None}
+
+
 SHAPES: dict[str, Shape] = {
     "batch": Shape("batch_", "validating", "in_progress", "completed", "cancelled", _batch),
     "fine_tuning.job": Shape("ftjob-", "validating_files", "running", "succeeded",
@@ -228,6 +235,8 @@ SHAPES: dict[str, Shape] = {
     "agent.environment": Shape("env_", "pending", "pending", "ready", "failed", _environment),
     "upload": Shape("upload_", "pending", "pending", "completed", "cancelled", _upload,
                     reads=("complete",)),
+    # a file has no cancel; its validation ends ``processed`` or ``error`` (job_ended=error)
+    "file": Shape("file-", "uploaded", "uploaded", "processed", "error", _file),
 }
 # Responses have their own routes (payloads.response_object): they stream.
 SERVED = tuple(row for row in SURFACES if row.name in SHAPES)

@@ -302,7 +302,7 @@ class Operation:
                 self._generation_ended(obj)
             return
         facts = job_facts(obj)
-        if facts is None or facts.job_id is None:
+        if facts is None or facts.job_id is None or not (single or facts.surface.listed):
             return
         if single:
             names = self.rec.names
