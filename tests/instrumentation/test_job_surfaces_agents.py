@@ -72,6 +72,11 @@ DRIVERS = {
         lambda c, h: c.uploads.create(bytes=2048, filename="requests.jsonl",
                                       mime_type="text/jsonl", purpose="batch", extra_headers=h),
         lambda c, i: c.uploads.complete(i, part_ids=[])),
+    "file": Driver(
+        "file",
+        lambda c, h: c.files.create(file=("train.jsonl", b"{}\n"), purpose="fine-tune",
+                                    extra_headers=h),
+        lambda c, i: c.files.retrieve(i)),
     "response(beta)": Driver(
         "response",
         lambda c, h: c.beta.responses.create(model="gpt-4o-mini", input="hi", background=True,
@@ -82,7 +87,7 @@ _turn_sessions: dict[str, str] = {}
 NEEDS: dict[str, Callable[[openai.OpenAI], bool]] = {
     "agent.session.turn": _agents, "agent.session": _agents,
     "agent.automation.invocation": _agents, "agent.environment": _agents,
-    "upload": lambda c: True,
+    "upload": lambda c: True, "file": lambda c: True,
     "response(beta)": lambda c: hasattr(c.beta, "responses"),
 }
 
@@ -199,6 +204,9 @@ def test_a_session_event_stream_counts_each_turn_once_and_stays_a_success(teleme
     ("agent.session.turn", "job_failed=rate_limit_exceeded", openai.RateLimitError),
     ("agent.session", "job_ended=budget_reached", openai.RateLimitError),
     ("agent.environment", "job_failed=connection_failed", openai.APIConnectionError),
+    ("agent.automation.invocation", "job_failed=server_overloaded", openai.InternalServerError),
+    ("response(beta)", "background_failed=insufficient_quota", openai.RateLimitError),
+    ("file", "job_ended=error", openai.BadRequestError),
 ])
 def test_the_opt_in_makes_reads_raise_the_sdk_class(raising, job_sdk, name, spec, expected):
     """A retrieve raises (an Upload has none: its ``complete`` is counted, never raised)."""
