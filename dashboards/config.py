@@ -52,7 +52,14 @@ class Config:
     min_rate: float = 0.05
 
     rate_limit_ratio: float = 0.10  # share of attempts answered 429 rate_limited
-    rate_limit_for: str = "5m"
+    # short, so the warning clears within minutes of the spike's end
+    rate_limit_window: str = "2m"
+    rate_limit_for: str = "3m"
+    # A provider outage, read on HTTP attempts (retries hide it from calls until they
+    # run out): this share of attempts failing with a server, timeout or connection code.
+    outage_ratio: float = 0.25
+    outage_window: str = "5m"
+    outage_for: str = "5m"
     quota_for: str = "1m"  # quota never heals by itself: page fast
     server_error_ratio: float = 0.05
     server_error_for: str = "10m"
@@ -65,7 +72,27 @@ class Config:
     background_failure_ratio: float = 0.10
     background_for: str = "15m"
     headroom_ratio: float = 0.10  # remaining/limit below this is "low"
+    # The median of the headroom over this window: a bucket refill lifts one reading,
+    # not the median, so the condition survives refills.
+    headroom_window: str = "10m"
     headroom_for: str = "5m"
+    # One model failing while the rest work (its share of traffic may be small): the
+    # share of that model's operations failing with a provider code.
+    model_failure_ratio: float = 0.5
+    model_window: str = "10m"
+    model_for: str = "10m"
+    # A model that rejects every call (retired: not_found; or a request the API refuses):
+    # the share of its operations failing with a client code, held this long. A ticket.
+    rejected_ratio: float = 0.5
+    rejected_window: str = "15m"
+    rejected_for: str = "15m"
+    # Surfaces with few, long jobs: one failed job is a ticket, whatever the ratio.
+    single_failure_surfaces: tuple[str, ...] = ("batch", "fine_tuning.job", "eval.run")
+    job_failed_window: str = "30m"
+    # Telemetry that stopped: a job that exported attempts within this lookback and
+    # none now.
+    telemetry_lookback: str = "1h"
+    telemetry_for: str = "10m"
 
     # Availability objective over operations (calls as the application saw them,
     # after the SDK's own retries). Which codes spend the error budget:
@@ -90,12 +117,17 @@ class Config:
     dashboard_title: str = "OpenAI / API errors"
     dashboard_tags: tuple[str, ...] = ("openai", "openai-error-telemetry")
     refresh: str = "30s"
+    # Where the dashboard is served: each alert links to it, filtered to the alert's job.
+    grafana_url: str = "http://localhost:3000"
     time_from: str = "now-3h"
     # LogQL stream selector for the "logs of this code" link (Loki OTLP ingestion
     # makes service.name a stream label and error.type structured metadata).
     loki_stream_selector: str = '{service_name=~".+"}'
 
     extra_labels: dict[str, str] = field(default_factory=dict)
+
+    def dashboard(self) -> str:
+        return f"{self.grafana_url}/d/{self.dashboard_uid}?var-job={{{{ $labels.job }}}}"
 
     def runbook(self, alertname: str) -> str:
         """GitHub renders a heading '## OpenAIQuotaExhausted' as anchor '#openaiquotaexhausted'."""
@@ -114,7 +146,18 @@ def fast(config: Config = DEFAULT) -> Config:
         config,
         rate_window="10s",
         min_rate=0.01,
+        rate_limit_window="10s",
         rate_limit_for="2s",
+        outage_window="10s",
+        outage_for="2s",
+        headroom_window="10s",
+        model_window="10s",
+        model_for="2s",
+        rejected_window="10s",
+        rejected_for="2s",
+        job_failed_window="20s",
+        telemetry_lookback="1m",
+        telemetry_for="5s",
         quota_for="1s",
         server_error_for="2s",
         overloaded_for="2s",

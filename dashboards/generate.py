@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from . import main_dashboard, rules
+from . import alerts, main_dashboard, naming, rules
 from .config import DEFAULT, Config, fast
 from .naming import VARIANTS
 
@@ -33,6 +33,8 @@ class _Dumper(yaml.SafeDumper):
     """Block scalars for multi-line PromQL, so the rule files read like hand-written ones."""
 
 
+
+
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
@@ -45,19 +47,37 @@ def dump_yaml(document: Any) -> str:
     return yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=100, allow_unicode=True)
 
 
+def rule_files(config: Config, variant: str) -> dict[str, dict[str, Any]]:
+    """File name -> Prometheus rule-file document."""
+    n = naming.names(variant)
+    return {
+        "prometheus_rules.yaml": {
+            "groups": [
+                {"name": "openai-error-telemetry.rules", "rules": rules.recording_rules(config, n)}
+            ]
+        },
+        "prometheus_alerts.yaml": {
+            "groups": [
+                {"name": "openai-error-telemetry.alerts",
+                 "rules": alerts.alert_rules(rules.Rules(config, n))}
+            ]
+        },
+    }
+
+
 def render(config: Config = DEFAULT, *, with_dashboards: bool = True) -> dict[str, str]:
     """Relative path -> file content, for every variant (and the runbooks, which the
     package ships beside them)."""
     files: dict[str, str] = {}
     for variant in VARIANTS:
-        rule_files = rules.rule_files(config, variant)
-        for name, document in rule_files.items():
+        documents = rule_files(config, variant)
+        for name, document in documents.items():
             files[f"{variant}/{name}"] = dump_yaml(document)
         if not with_dashboards:
             continue
         dashboard = json.dumps(main_dashboard.build(config, variant), indent=2) + "\n"
         files[f"{variant}/{DASHBOARD_FILE}"] = dashboard
-        groups = [group for document in rule_files.values() for group in document["groups"]]
+        groups = [group for document in documents.values() for group in document["groups"]]
         files[f"{variant}/{KUBERNETES}/{RULE_RESOURCE}"] = dump_yaml(prometheus_rule(groups))
         files[f"{variant}/{KUBERNETES}/{DASHBOARD_RESOURCE}"] = dump_yaml(
             dashboard_config_map(dashboard))

@@ -123,9 +123,10 @@ def test_every_alert_is_tested_firing_and_quiet() -> None:
 
 
 REQUIRED = {
-    "OpenAIRateLimitSpike", "OpenAIQuotaExhausted", "OpenAIServerErrorRatioHigh",
-    "OpenAIOverloaded", "OpenAITimeoutRatioHigh", "OpenAIAuthFailures",
-    "OpenAIJobFailureRatioHigh", "OpenAIRateLimitHeadroomLow",
+    "OpenAIRateLimitSpike", "OpenAIProviderOutage", "OpenAIQuotaExhausted",
+    "OpenAIServerErrorRatioHigh", "OpenAIOverloaded", "OpenAITimeoutRatioHigh",
+    "OpenAIAuthFailures", "OpenAIModelFailing", "OpenAIModelRejected", "OpenAIJobFailed",
+    "OpenAIJobFailureRatioHigh", "OpenAIRateLimitHeadroomLow", "OpenAITelemetryMissing",
     "OpenAIErrorBudgetBurnFast", "OpenAIErrorBudgetBurnSlow",
 }
 
@@ -137,10 +138,15 @@ def test_every_alert_is_complete(variant: str) -> None:
     for rule in rules:
         assert rule["for"], rule["alert"]
         assert rule["labels"]["severity"] in {"critical", "warning"}, rule["alert"]
-        assert set(rule["annotations"]) >= {"summary", "description", "runbook_url"}
+        assert set(rule["annotations"]) >= {"summary", "description", "runbook_url",
+                                            "dashboard_url"}
+        assert "var-job={{ $labels.job }}" in rule["annotations"]["dashboard_url"]
     quota = next(r for r in rules if r["alert"] == "OpenAIQuotaExhausted")
     assert quota["labels"]["severity"] == "critical"
     assert quota["for"] == "1m"
+    outage = next(r for r in rules if r["alert"] == "OpenAIProviderOutage")
+    assert outage["labels"]["severity"] == "critical"
+    assert names(variant).attempts in outage["expr"]  # attempts: retries do not hide it
 
 
 def test_every_runbook_url_has_its_section() -> None:
