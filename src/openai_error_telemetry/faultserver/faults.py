@@ -156,6 +156,17 @@ FAULTS: dict[str, Fault] = {
             ),
         ),
         _http(
+            "model_not_found",
+            "404 model_not_found: a retired or misspelled model",
+            ErrorShape(
+                404,
+                "invalid_request_error",
+                "model_not_found",
+                "The model you requested does not exist or you do not have access to it.",
+                param="model",
+            ),
+        ),
+        _http(
             "content_filtered",
             "400 content_policy_violation from the safety system",
             ErrorShape(
