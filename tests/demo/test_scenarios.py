@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from openai_error_telemetry.demo.scenarios import (
     CALM,
+    QUIET,
     SCENARIOS,
     load_at,
     server_scenario,
 )
+from openai_error_telemetry.demo.workload import next_call
 from openai_error_telemetry.faultserver.scenario import scenario_from_mapping
 
 
@@ -27,10 +31,24 @@ def test_every_builtin_scenario_loads_and_spans_the_duration(name: str) -> None:
 
 def test_the_story_spikes_the_load_only_in_its_spike() -> None:
     # story: calm 15% (9 s of 60), then the spike for 20% (12 s)
-    assert load_at("story", 60.0, 5.0) == CALM
+    assert load_at("story", 60.0, 5.0) == QUIET
     spike = load_at("story", 60.0, 10.0)
     assert spike.surge > 1
     assert spike.max_tokens > CALM.max_tokens
     assert load_at("story", 60.0, 22.0) == CALM
-    assert load_at("story", 60.0, 500.0) == CALM
+    assert load_at("story", 60.0, 500.0) == QUIET  # recovered: calm again
     assert load_at("some/file.toml", 60.0, 10.0) == CALM
+
+
+def test_calm_phases_are_calm_and_the_callers_add_no_faults_then() -> None:
+    """Every phase named calm or recovered adds only the baseline: no stream cuts, no
+    failing jobs (the alerts can be seen staying quiet)."""
+    for phases in SCENARIOS.values():
+        for phase in phases:
+            if phase.name in ("calm", "recovered"):
+                assert phase.load == QUIET, phase
+    rng = random.Random(5)
+    quiet = [next_call(rng, QUIET) for _ in range(2000)]
+    assert all(not call.headers for call in quiet)
+    rng = random.Random(5)
+    assert any(call.headers for call in (next_call(rng, CALM) for _ in range(2000)))

@@ -31,13 +31,19 @@ CALM_MAX_TOKENS = 32
 
 @dataclass(frozen=True)
 class Load:
-    """How hard the callers push: a traffic multiplier and chat calls' ``max_tokens``."""
+    """How hard the callers push: a traffic multiplier and chat calls' ``max_tokens``;
+    ``own_faults``: whether the callers ask for the faults a scenario cannot place
+    (stream cuts, failing background jobs and agent turns)."""
 
     surge: float = 1.0
     max_tokens: int = CALM_MAX_TOKENS
+    own_faults: bool = True
 
 
 CALM = Load()
+# A calm phase is calm: no stream cut, no failing job, only the low baseline of server
+# errors every phase has. (So the demo can show alerts staying quiet.)
+QUIET = Load(own_faults=False)
 
 
 @dataclass(frozen=True)
@@ -53,31 +59,31 @@ class StagedPhase:
 SCENARIOS: dict[str, tuple[StagedPhase, ...]] = {
     # The whole story, in the order an on-call engineer meets it.
     "story": (
-        StagedPhase("calm", 0.15, _BASELINE),
+        StagedPhase("calm", 0.15, _BASELINE, QUIET),
         StagedPhase("rate-limit spike", 0.20,
                     {"rate_limited": 0.05}, Load(surge=2.0, max_tokens=400)),
         StagedPhase("server errors", 0.20,
                     {"server_error": 0.08, "overloaded": 0.05, "bad_gateway": 0.02}),
         StagedPhase("timeouts", 0.15, {"timeout": 0.05, "connection_reset": 0.03}),
         StagedPhase("quota exhausted", 0.15, {"quota_exhausted": 0.60}),
-        StagedPhase("recovered", 0.15, _BASELINE),
+        StagedPhase("recovered", 0.15, _BASELINE, QUIET),
     ),
-    "calm": (StagedPhase("calm", 1.0, _BASELINE),),
+    "calm": (StagedPhase("calm", 1.0, _BASELINE, QUIET),),
     "rate-limits": (
-        StagedPhase("calm", 0.25, _BASELINE),
+        StagedPhase("calm", 0.25, _BASELINE, QUIET),
         StagedPhase("rate-limit spike", 0.50,
                     {"rate_limited": 0.10}, Load(surge=2.0, max_tokens=400)),
-        StagedPhase("recovered", 0.25, _BASELINE),
+        StagedPhase("recovered", 0.25, _BASELINE, QUIET),
     ),
     "outage": (
-        StagedPhase("calm", 0.20, _BASELINE),
+        StagedPhase("calm", 0.20, _BASELINE, QUIET),
         StagedPhase("outage", 0.60, {"server_error": 0.20, "overloaded": 0.15,
                                      "bad_gateway": 0.05, "timeout": 0.05,
                                      "connection_reset": 0.05}),
-        StagedPhase("recovered", 0.20, _BASELINE),
+        StagedPhase("recovered", 0.20, _BASELINE, QUIET),
     ),
     "quota": (
-        StagedPhase("calm", 0.30, _BASELINE),
+        StagedPhase("calm", 0.30, _BASELINE, QUIET),
         StagedPhase("quota exhausted", 0.70, {"quota_exhausted": 0.90}),
     ),
 }

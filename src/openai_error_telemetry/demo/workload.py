@@ -86,6 +86,8 @@ def next_call(rng: random.Random, load: Load = CALM) -> Call:
     """Pick a kind by weight and, for some, a header fault."""
     kind = rng.choices([k for k, _ in KINDS], weights=[w for _, w in KINDS])[0]
     roll = rng.random()
+    if not load.own_faults:
+        return Call(kind, {}, load.max_tokens)
     for fault, rate in HEADER_FAULTS.get(kind, ()):
         if roll < rate:
             return Call(kind, {"x-fault": fault}, load.max_tokens)
