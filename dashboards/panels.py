@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, TypeVar
 
 from grafana_foundation_sdk.builders import (
     bargauge,
@@ -21,8 +21,15 @@ from grafana_foundation_sdk.builders import (
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as dash_builders
 from grafana_foundation_sdk.models import common
-from grafana_foundation_sdk.models.dashboard import DataSourceRef, Threshold, ThresholdsMode
+from grafana_foundation_sdk.models.dashboard import (
+    DataSourceRef,
+    DynamicConfigValue,
+    Threshold,
+    ThresholdsMode,
+)
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
+
+from .colours import CODE_COLOURS
 
 PROMETHEUS = DataSourceRef(type_val="prometheus", uid="${datasource}")
 
@@ -69,6 +76,7 @@ def timeseries_panel(
     stacked: bool = False,
     width: int = 12,
     height: int = 8,
+    coloured: bool = False,
 ) -> timeseries.Panel:
     panel = (
         timeseries.Panel()
@@ -84,7 +92,9 @@ def timeseries_panel(
         .legend(
             common_builders.VizLegendOptions()
             .display_mode(common.LegendDisplayMode.TABLE)
-            .placement(common.LegendPlacement.RIGHT)
+            # a table beside an 8-wide panel leaves no room for the graph
+            .placement(common.LegendPlacement.RIGHT if width >= 12
+                       else common.LegendPlacement.BOTTOM)
             .show_legend(True)
             .calcs(["mean", "max"])
         )
@@ -96,6 +106,17 @@ def timeseries_panel(
     )
     if stacked:
         panel = panel.stacking(common_builders.StackingConfig().mode(common.StackingMode.NORMAL))
+    return _coloured(panel) if coloured else panel
+
+
+Coloured = TypeVar("Coloured", timeseries.Panel, bargauge.Panel)
+
+
+def _coloured(panel: Coloured) -> Coloured:
+    """One fixed colour per code family (the contract's), matched by series name."""
+    for name, colour in CODE_COLOURS.items():
+        panel = panel.override_by_name(name, [DynamicConfigValue(
+            id_val="color", value={"mode": "fixed", "fixedColor": colour})])
     return panel
 
 
@@ -136,8 +157,9 @@ def bargauge_panel(
     *,
     width: int = 12,
     height: int = 8,
+    coloured: bool = False,
 ) -> bargauge.Panel:
-    return (
+    panel = (
         bargauge.Panel()
         .id(panel_id)
         .title(title)
@@ -151,6 +173,7 @@ def bargauge_panel(
         .display_mode(common.BarGaugeDisplayMode.GRADIENT)
         .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
     )
+    return _coloured(panel) if coloured else panel
 
 
 def table_panel(

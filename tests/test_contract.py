@@ -14,8 +14,8 @@ import openai
 import pytest
 import yaml
 from dashboards.config import TRANSIENT_CODES, Config
-from dashboards.main_dashboard import CODE_GROUPS
 from dashboards.naming import VARIANTS
+from dashboards.rows.common import CODE_GROUPS
 
 from openai_error_telemetry import errors
 from openai_error_telemetry.classification import Classification

@@ -16,6 +16,11 @@ import promql_parser
 
 # A duration no dashboard uses, so a range other than $__rate_interval stands out.
 RATE_SENTINEL = "17s"
+# The fixed windows a panel may read instead: a stat that answers "in the last 15
+# minutes" (quota failures), a median over 10 minutes (headroom), whatever the zoom.
+FIXED_WINDOWS = ("15m", "10m")
+# Series Prometheus writes itself, which a panel may read beside the contract's.
+PROMETHEUS_SERIES = frozenset({"ALERTS"})
 REQUIRED_VARIABLES = ("datasource", "job", "model", "operation", "error_type")
 DATASOURCE = "${datasource}"
 
@@ -67,7 +72,8 @@ def lint_expr(expr: str, known_metrics: set[str]) -> list[str]:
     def visit(node: Any) -> None:
         if (
             isinstance(node, promql_parser.MatrixSelector)
-            and promql_parser.display_duration(node.range) != RATE_SENTINEL
+            and promql_parser.display_duration(node.range) not in (RATE_SENTINEL,
+                                                                   *FIXED_WINDOWS)
         ):
             problems.append(f"range selector not $__rate_interval: {expr}")
         if isinstance(node, promql_parser.VectorSelector):
@@ -76,7 +82,7 @@ def lint_expr(expr: str, known_metrics: set[str]) -> list[str]:
             if job is None:
                 problems.append(f"selector {node.name} without a job matcher: {expr}")
             for name in selected_names(node):
-                if name not in known_metrics:
+                if name not in known_metrics and name not in PROMETHEUS_SERIES:
                     problems.append(f"metric {name!r} is not in the contract: {expr}")
 
     promql_parser.walk(ast, visit)
@@ -100,7 +106,9 @@ def lint_panel(panel: dict[str, Any], known_metrics: set[str]) -> list[str]:
     for target in targets:
         if target.get("datasource", {}).get("uid") != DATASOURCE:
             problems.append(f"{where}: query {target.get('refId')} not on {DATASOURCE}")
-        if "$__rate_interval" not in target.get("expr", ""):
+        expr = target.get("expr", "")
+        fixed = any(f"[{window}" in expr for window in FIXED_WINDOWS)
+        if "$__rate_interval" not in expr and not fixed and not expr.startswith("ALERTS{"):
             problems.append(f"{where}: query {target.get('refId')} without $__rate_interval")
         problems += [f"{where}: {p}" for p in lint_expr(target.get("expr", ""), known_metrics)]
     return problems

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 import pytest
-from dashboards.main_dashboard import CODE_GROUPS
 from dashboards.naming import VARIANTS, names
+from dashboards.rows.common import CODE_GROUPS
 
 from tests.dashboards.dashlint import lint_dashboard, lint_expr, metric_names, panels
 from tests.dashboards.dashtools import OUT
@@ -49,10 +50,12 @@ def test_failures_by_code_stack_covers_every_code() -> None:
 
 
 def test_trace_and_log_links_carry_the_code() -> None:
-    table = next(p for p in panels(load("classic")) if p["type"] == "table")
+    table = next(p for p in panels(load("classic")) if p["id"] == 70)
     urls = [link["url"] for link in table["fieldConfig"]["defaults"]["links"]]
-    assert any("${tempo}" in u and "${__data.fields.error_type}" in u for u in urls)
-    assert any("${loki}" in u and "${__data.fields.error_type}" in u for u in urls)
+    for source in ("${tempo}", "${loki}"):
+        (url,) = [u for u in urls if source in u]
+        assert "${__data.fields.error_type}" in url
+        assert "${__data.fields.gen_ai_request_model}" in url  # the clicked row's model
 
 
 def broken_copies(dashboard: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -161,7 +164,7 @@ def test_annotations_mark_our_alerts_and_openais_health_alerts(variant: str) -> 
     OpenAI's own health alerts from the gauge their webhooks keep."""
     listed = {a["name"]: a for a in load(variant)["annotations"]["list"]}
     ours, openai_s = listed["Our alerts firing"], listed["OpenAI health alerts"]
-    assert ours["expr"] == 'ALERTS{alertname=~"OpenAI.*", alertstate="firing"}'
+    assert ours["expr"] == 'ALERTS{alertname=~"OpenAI.*", alertstate="firing", job=~"$job"}'
     assert "{{alertname}}" in ours["titleFormat"]
     known = metric_names(names(variant))
     assert lint_expr(openai_s["expr"], known) == []
@@ -169,3 +172,60 @@ def test_annotations_mark_our_alerts_and_openais_health_alerts(variant: str) -> 
     for annotation in (ours, openai_s):
         assert annotation["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
         assert annotation["enable"] is True
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_import_asks_for_the_prometheus_data_source(variant: str) -> None:
+    """Grafana's import dialog asks for each ``__inputs`` data source and writes the uid
+    chosen wherever ``${DS_PROMETHEUS}`` stands: here the datasource variable's default,
+    which every panel and variable query reads through ``${datasource}``."""
+    dashboard = load(variant)
+    (declared,) = dashboard["__inputs"]
+    assert (declared["name"], declared["type"], declared["pluginId"]) == (
+        "DS_PROMETHEUS", "datasource", "prometheus")
+    variable = next(v for v in dashboard["templating"]["list"] if v["name"] == "datasource")
+    assert variable["current"]["value"] == "${DS_PROMETHEUS}"
+    text = json.dumps(dashboard)
+    assert text.count("${DS_PROMETHEUS}") == 2  # the variable's current text and value
+
+
+def test_every_code_keeps_its_family_colour_in_every_coloured_panel() -> None:
+    from dashboards.colours import CODE_COLOURS, FAMILY_COLOURS
+
+    from openai_error_telemetry.codes import CODE_INFO
+
+    for code, info in CODE_INFO.items():
+        assert CODE_COLOURS[code.value] == FAMILY_COLOURS[info.family], code
+    coloured = [p for p in panels(load("classic"))
+                if p.get("fieldConfig", {}).get("overrides")]
+    assert {p["id"] for p in coloured} >= {5, 10, 11, 40, 41, 42}
+    for panel in coloured:
+        fixed = {o["matcher"]["options"]: o["properties"][0]["value"]["fixedColor"]
+                 for o in panel["fieldConfig"]["overrides"]}
+        assert fixed == dict(CODE_COLOURS), panel["title"]
+
+
+def test_job_reads_stay_out_of_the_call_ratios_and_latencies() -> None:
+    from dashboards.rows.common import NOT_POLL, POLL_OPERATIONS
+
+    from openai_error_telemetry.classify.jobs import SURFACES
+
+    pattern = re.compile(f"^(?:{POLL_OPERATIONS})$")
+    assert pattern.match("fetch_response")
+    for row in SURFACES:
+        if row.api_path:
+            prefix = row.resource.removeprefix("client.")
+            assert pattern.match(f"{prefix}.retrieve")
+            assert pattern.match(f"{prefix}.list")
+    for call in ("chat", "embeddings", "generate_content", "batches.create", "files.create"):
+        assert not pattern.match(call), call
+    by_id = {p["id"]: p for p in panels(load("classic"))}
+    for panel_id in (5, 6, 8, 11, 12, 32, 40, 41, 42):
+        for target in by_id[panel_id]["targets"]:
+            if "gen_ai_client_operation_duration" in target["expr"]:
+                assert NOT_POLL in target["expr"], (panel_id, target["expr"])
+    # the jobs row is keyed by surface and code: neither $model nor $operation filters it
+    for panel_id in (50, 51):
+        for target in by_id[panel_id]["targets"]:
+            assert "$model" not in target["expr"]
+            assert "$operation" not in target["expr"]
