@@ -52,7 +52,7 @@ def _ratio_alerts(r: Rules) -> Iterator[Rule]:
     )
     yield r.alert(
         "OpenAIServerErrorRatioHigh",
-        r.code_ratio(r.ops, f'{ERROR_TYPE}="server_error"', c.server_error_ratio),
+        r.code_ratio(r.calls, f'{ERROR_TYPE}="server_error"', c.server_error_ratio),
         c.server_error_for, c.severity_warning,
         "OpenAI calls from {{ $labels.job }} fail with server errors",
         "{{ $value | humanizePercentage }} of operations from {{ $labels.job }} ended in "
@@ -72,7 +72,7 @@ def _ratio_alerts(r: Rules) -> Iterator[Rule]:
     )
     yield r.alert(
         "OpenAITimeoutRatioHigh",
-        r.code_ratio(r.ops, f'{ERROR_TYPE}="timeout"', c.timeout_ratio),
+        r.code_ratio(r.calls, f'{ERROR_TYPE}="timeout"', c.timeout_ratio),
         c.timeout_for, c.severity_warning,
         "OpenAI calls from {{ $labels.job }} time out",
         "{{ $value | humanizePercentage }} of operations from {{ $labels.job }} ended in "
@@ -116,12 +116,12 @@ def _model_alerts(r: Rules) -> Iterator[Rule]:
     """One model in trouble while the job's totals look fine."""
     c = r.c
     by = f"{r.by}, {MODEL}"
-    guard = f"sum by ({by}) (rate({r.ops()}[{c.model_window}])) > {c.min_rate / 10:g}"
-    failing = r.sum_rate(r.ops(f'{ERROR_TYPE}=~"{codes(PROVIDER_CODES)}"'), c.model_window,
+    guard = f"sum by ({by}) (rate({r.calls()}[{c.model_window}])) > {c.min_rate / 10:g}"
+    failing = r.sum_rate(r.calls(f'{ERROR_TYPE}=~"{codes(PROVIDER_CODES)}"'), c.model_window,
                          by=by)
     yield r.alert(
         "OpenAIModelFailing",
-        f"(\n  {failing}\n/\n  {r.sum_rate(r.ops(), c.model_window, by=by)}\n)\n"
+        f"(\n  {failing}\n/\n  {r.sum_rate(r.calls(), c.model_window, by=by)}\n)\n"
         f"> {c.model_failure_ratio:g}\nand\n  {guard}",
         c.model_for, c.severity_warning,
         "{{ $labels.gen_ai_request_model }} fails for {{ $labels.job }}",
@@ -131,9 +131,9 @@ def _model_alerts(r: Rules) -> Iterator[Rule]:
         "of the job's traffic.",
     )
     by_code = f"{by}, {ERROR_TYPE}"
-    refused = r.sum_rate(r.ops(f'{ERROR_TYPE}=~"{codes(CLIENT_CODES)}"'), c.rejected_window,
+    refused = r.sum_rate(r.calls(f'{ERROR_TYPE}=~"{codes(CLIENT_CODES)}"'), c.rejected_window,
                          by=by_code)
-    every = r.sum_rate(r.ops(), c.rejected_window, by=by)
+    every = r.sum_rate(r.calls(), c.rejected_window, by=by)
     yield r.alert(
         "OpenAIModelRejected",
         f"(\n  {refused}\n/ on ({by}) group_left\n  {every}\n)\n> {c.rejected_ratio:g}",

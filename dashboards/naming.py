@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from openai_error_telemetry.classify.jobs import SURFACES
 from openai_error_telemetry.telemetry import semconv
 
 from .promql import any_of
@@ -30,6 +31,14 @@ PROVIDER = "gen_ai_provider_name"
 OPERATION = "gen_ai_operation_name"
 TOKEN_TYPE = "gen_ai_token_type"
 STATUS_CODE = "http_response_status_code"
+
+# The operations that read a job (a poll, a retrieve, a listing), from the jobs table:
+# ``fetch_response`` and ``<resource>.retrieve|list`` of every surface with an API path.
+POLL_OPERATIONS = "|".join(
+    ["fetch_response", "beta.responses.retrieve"]
+    + [f"{row.resource.removeprefix('client.')}.(retrieve|list)"
+       for row in SURFACES if row.api_path]
+)
 
 
 def prometheus(name: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .config import Config
-from .naming import ERROR_TYPE, Names
+from .naming import ERROR_TYPE, OPERATION, POLL_OPERATIONS, Names
 from .promql import codes, selector
 
 Rule = dict[str, Any]
@@ -28,6 +28,10 @@ class Rules:
 
     def ops(self, *matchers: str) -> str:
         return selector(self.n.duration("count"), self.c.selector, *matchers)
+
+    def calls(self, *matchers: str) -> str:
+        """Operations that are calls: job reads (polls) left out, as on the dashboard."""
+        return self.ops(f'{OPERATION}!~"{POLL_OPERATIONS}"', *matchers)
 
     def attempts(self, *matchers: str) -> str:
         return selector(self.n.attempts, self.c.selector, *matchers)
@@ -80,12 +84,12 @@ def _windows(config: Config) -> list[str]:
 
 def recording_rules(config: Config, n: Names) -> list[Rule]:
     r = Rules(config, n)
-    slo_errors = r.ops(f'{ERROR_TYPE}=~"{codes(config.slo_error_codes)}"')
+    slo_errors = r.calls(f'{ERROR_TYPE}=~"{codes(config.slo_error_codes)}"')
     rules: list[Rule] = []
     for window in _windows(config):
         rules.append({
             "record": f"{r.level}:{OPERATIONS}{window}",
-            "expr": r.sum_rate(r.ops(), window),
+            "expr": r.sum_rate(r.calls(), window),
         })
         rules.append({
             "record": f"{r.level}:{SLO_ERRORS}{window}",

@@ -7,11 +7,10 @@ ratios, the availability objective and the latencies.
 
 from __future__ import annotations
 
-from openai_error_telemetry.classify.jobs import SURFACES
 from openai_error_telemetry.codes import Family, codes_of
 
 from ..config import Config
-from ..naming import ERROR_TYPE, MODEL, OPERATION, PROVIDER, Names
+from ..naming import ERROR_TYPE, MODEL, OPERATION, POLL_OPERATIONS, PROVIDER, Names
 from ..promql import selector
 
 RATE = "$__rate_interval"
@@ -22,13 +21,6 @@ OPERATION_M = f'{OPERATION}=~"$operation"'
 FAILED = f'{ERROR_TYPE}!=""'
 CODE_M = f'{ERROR_TYPE}=~"$error_type"'
 
-# The operations that read a job (a poll, a retrieve, a listing), from the jobs table:
-# ``fetch_response`` and ``<resource>.retrieve|list`` of every surface with an API path.
-POLL_OPERATIONS = "|".join(
-    ["fetch_response", "beta.responses.retrieve"]
-    + [f"{row.resource.removeprefix('client.')}.(retrieve|list)"
-       for row in SURFACES if row.api_path]
-)
 NOT_POLL = f'{OPERATION}!~"{POLL_OPERATIONS}"'
 POLL = f'{OPERATION}=~"{POLL_OPERATIONS}"'
 
