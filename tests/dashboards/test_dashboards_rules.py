@@ -228,3 +228,15 @@ def test_a_custom_selector_reaches_every_rule_and_panel(promtool: str, tmp_path:
             for panel in dashboard["panels"]:
                 for target in panel.get("targets", []):
                     assert 'env="prod"' in target["expr"], panel["title"]
+
+
+def test_runbooks_cite_panels_and_rows_the_dashboard_has() -> None:
+    """A runbook that says where to look must name what the person will find there."""
+    dashboard = json.loads((OUT / "classic" / "openai-errors.json").read_text())
+    titles = {p["title"] for p in dashboard["panels"] if p.get("type") != "row"}
+    rows = {p["title"] for p in dashboard["panels"] if p.get("type") == "row"}
+    text = (DOCS / "runbooks.md").read_text()
+    for quoted in re.findall(r'"([^"\n]{6,80})"', text):
+        assert quoted in titles, f"runbooks.md cites a panel the dashboard lacks: {quoted!r}"
+    for row in re.findall(r"\*([A-Z][\w ]{3,40})\* row", text):
+        assert row in rows, f"runbooks.md cites a row the dashboard lacks: {row!r}"
