@@ -191,7 +191,7 @@ def _headroom_alert(r: Rules) -> Rule:
     # The gauges keep their last value when calls stop: only alert while calls go out.
     traffic = r.sum_rate(r.attempts(), c.rate_window)
     median = (f"quantile_over_time(0.5, (\n  min by ({labels}) ({remaining} / ({limit} > 0))"
-              f"\n)[{c.headroom_window}:1m])")
+              f"\n)[{c.headroom_window}:{c.headroom_step}])")
     return r.alert(
         "OpenAIRateLimitHeadroomLow",
         f"{median}\n< {c.headroom_ratio:g}\nand on ({r.by})\n  {traffic} > 0",

@@ -75,6 +75,7 @@ class Config:
     # The median of the headroom over this window: a bucket refill lifts one reading,
     # not the median, so the condition survives refills.
     headroom_window: str = "10m"
+    headroom_step: str = "1m"  # the readings the median is taken over, one per step
     headroom_for: str = "5m"
     # One model failing while the rest work (its share of traffic may be small): the
     # share of that model's operations failing with a provider code.
@@ -151,6 +152,7 @@ def fast(config: Config = DEFAULT) -> Config:
         outage_window="10s",
         outage_for="2s",
         headroom_window="10s",
+        headroom_step="1s",
         model_window="10s",
         model_for="2s",
         rejected_window="10s",
