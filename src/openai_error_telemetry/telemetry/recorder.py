@@ -22,6 +22,7 @@ from . import logs, semconv
 from .attributes import Attributes, error_attributes, with_error
 from .bounds import Bounds
 from .events import emit_operation_exception
+from .logbudget import LogBudget
 from .metrics import Instruments
 from .scrub import exception_attributes
 from .semconv import INFERENCE_OPERATIONS
@@ -69,7 +70,7 @@ class JobEnd(NamedTuple):
 class Recorder:
     """Spans, metrics and logs for the operations of one ``instrument()``."""
 
-    __slots__ = ("bounds", "exception_logger", "instruments", "logs", "names",
+    __slots__ = ("bounds", "exception_logger", "instruments", "log_budget", "logs", "names",
                  "record_exceptions", "tracer")
 
     def __init__(self, tracer: Tracer, instruments: Instruments, *, logs: bool,
@@ -79,6 +80,7 @@ class Recorder:
         self.instruments = instruments
         self.names = instruments.names  # our own names as this mode spells them
         self.logs = logs
+        self.log_budget = LogBudget()  # failure events a second, per event and code
         self.record_exceptions = record_exceptions
         self.bounds = Bounds()
 
@@ -179,10 +181,15 @@ class Recorder:
         if not self.logs:
             return
         names = self.names
+        left_out = self.log_budget.admit(names.log_attempt_failed, failure.code.value)
+        if left_out is None:
+            return  # a storm: counted, and said by the next event logged
         fields = logs.failure_fields(
             failure, span, operation=op.name, model=op.model,
             duration_s=now - attempt.start, attempt=attempt.number + 1,
             retry_delay_s=delay, will_retry=will_retry, names=names)
+        if left_out:
+            fields["suppressed"] = left_out
         logs.emit(names.log_attempt_failed, "warning" if will_retry else "error", fields)
 
     def _count_attempt(self, op: OperationView, attempt: AttemptView, will_retry: bool) -> None:
@@ -286,9 +293,14 @@ class Recorder:
             return
         names = self.names
         event = names.log_stream_failed if streaming else names.log_operation_failed
+        left_out = self.log_budget.admit(event, failure.code.value)
+        if left_out is None:
+            return
         fields = logs.failure_fields(failure, op.span, operation=op.name,
                                      model=op.response_model or op.model,
                                      duration_s=now - op.start, names=names)
+        if left_out:
+            fields["suppressed"] = left_out
         logs.emit(event, "error", fields)
 
     def exception(self, op: OperationView, error: BaseException,
