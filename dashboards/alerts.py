@@ -50,35 +50,26 @@ def _ratio_alerts(r: Rules) -> Iterator[Rule]:
         f"(threshold {c.outage_ratio:.0%}). The SDK's retries hide part of it from "
         "callers; what they still see is on the dashboard's Overview.",
     )
-    yield r.alert(
-        "OpenAIServerErrorRatioHigh",
-        r.code_ratio(r.calls, f'{ERROR_TYPE}="server_error"', c.server_error_ratio),
-        c.server_error_for, c.severity_warning,
-        "OpenAI calls from {{ $labels.job }} fail with server errors",
-        "{{ $value | humanizePercentage }} of operations from {{ $labels.job }} ended in "
-        f"server_error (5xx) after retries over {c.rate_window} (threshold "
-        f"{c.server_error_ratio:.0%}).",
-        error_type="server_error",
+    # one code's share: (alert, code, series, threshold, for, summary, what happened)
+    per_code = (
+        ("OpenAIServerErrorRatioHigh", "server_error", r.calls, c.server_error_ratio,
+         c.server_error_for, "OpenAI calls from {{ $labels.job }} fail with server errors",
+         "of operations from {{ $labels.job }} ended in server_error (5xx) after retries"),
+        ("OpenAIOverloaded", "overloaded", r.attempts, c.overloaded_ratio, c.overloaded_for,
+         "OpenAI reports it is overloaded for {{ $labels.job }}",
+         "of HTTP attempts from {{ $labels.job }} were answered overloaded (503/529)"),
+        ("OpenAITimeoutRatioHigh", "timeout", r.calls, c.timeout_ratio, c.timeout_for,
+         "OpenAI calls from {{ $labels.job }} time out",
+         "of operations from {{ $labels.job }} ended in a timeout after retries"),
     )
-    yield r.alert(
-        "OpenAIOverloaded",
-        r.code_ratio(r.attempts, f'{ERROR_TYPE}="overloaded"', c.overloaded_ratio),
-        c.overloaded_for, c.severity_warning,
-        "OpenAI reports it is overloaded for {{ $labels.job }}",
-        "{{ $value | humanizePercentage }} of HTTP attempts from {{ $labels.job }} were "
-        f"answered overloaded (503/529) over {c.rate_window} (threshold "
-        f"{c.overloaded_ratio:.0%}).",
-        error_type="overloaded",
-    )
-    yield r.alert(
-        "OpenAITimeoutRatioHigh",
-        r.code_ratio(r.calls, f'{ERROR_TYPE}="timeout"', c.timeout_ratio),
-        c.timeout_for, c.severity_warning,
-        "OpenAI calls from {{ $labels.job }} time out",
-        "{{ $value | humanizePercentage }} of operations from {{ $labels.job }} ended in "
-        f"a timeout after retries over {c.rate_window} (threshold {c.timeout_ratio:.0%}).",
-        error_type="timeout",
-    )
+    for name, code, series, threshold, for_, summary, what in per_code:
+        yield r.alert(
+            name, r.code_ratio(series, f'{ERROR_TYPE}="{code}"', threshold), for_,
+            c.severity_warning, summary,
+            f"{{{{ $value | humanizePercentage }}}} {what} over {c.rate_window} "
+            f"(threshold {threshold:.0%}).",
+            error_type=code,
+        )
 
 
 def _account_alerts(r: Rules) -> Iterator[Rule]:

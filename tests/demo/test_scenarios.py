@@ -52,3 +52,15 @@ def test_calm_phases_are_calm_and_the_callers_add_no_faults_then() -> None:
     assert all(not call.headers for call in quiet)
     rng = random.Random(5)
     assert any(call.headers for call in (next_call(rng, CALM) for _ in range(2000)))
+
+
+def test_an_agent_turn_stands_in_as_a_background_response_with_its_fault() -> None:
+    """On SDKs without the Agents API the turn is a background Response: its job fault
+    becomes the Response's (a job fault on a Response create would be a 400)."""
+    from openai_error_telemetry.demo.workload import _as_background
+
+    assert _as_background({"x-fault": "job_failed=server_overloaded"}) == {
+        "x-fault": "background_failed=server_overloaded"}
+    assert _as_background({}) == {}
+    assert _as_background({"x-fault": "background_failed=server_error"}) == {
+        "x-fault": "background_failed=server_error"}

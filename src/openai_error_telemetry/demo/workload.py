@@ -127,7 +127,16 @@ def _sync_call(client: openai.OpenAI, call: Call) -> None:
     elif call.kind == "agent_turn" and hasattr(client.beta, "agents"):
         _sync_agent_turn(client, headers)
     else:
-        _sync_background(client, headers)
+        _sync_background(client, _as_background(headers))
+
+
+def _as_background(headers: dict[str, str]) -> dict[str, str]:
+    """An agent turn's fault for the background Response that stands in for it on SDKs
+    without the Agents API (a job fault on a Response create would be a 400)."""
+    fault = headers.get("x-fault", "")
+    if fault.startswith("job_failed="):
+        return {**headers, "x-fault": "background_failed=" + fault.split("=", 1)[1]}
+    return headers
 
 
 def _sync_agent_turn(client: openai.OpenAI, headers: dict[str, str]) -> None:
@@ -190,7 +199,7 @@ async def _async_call(client: openai.AsyncOpenAI, call: Call) -> None:
     elif call.kind == "agent_turn" and hasattr(client.beta, "agents"):
         await _async_agent_turn(client, headers)
     else:
-        await _async_background(client, headers)
+        await _async_background(client, _as_background(headers))
 
 
 async def _async_agent_turn(client: openai.AsyncOpenAI, headers: dict[str, str]) -> None:
