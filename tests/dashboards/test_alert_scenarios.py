@@ -69,8 +69,9 @@ WORKLOADS: dict[str, tuple[list[str], list[Call], dict[str, Any]]] = {
                     [chat()] * 300, {}),
     # 4% of the calls go to a model that was retired: every one of them is not_found
     "retired": (CALM, ([chat()] * 24 + [chat(RETIRED, "model_not_found")]) * 12, {}),
-    # paced load just above a token limit: the bucket drains, refills, drains
-    "headroom": (["--tpm", "40000", "--burst-seconds", "1", "--retry-after", "0.05"],
+    # paced load well above a token limit (so a loaded machine still drains it): the
+    # bucket drains, refills, drains
+    "headroom": (["--tpm", "20000", "--burst-seconds", "1", "--retry-after", "0.05"],
                  [paced] * 300, {"read_gauges_every": 3, "workers": 4, "warmup": 0.3}),
     "batch": ([], [failed_batch], {"workers": 1}),
 }
