@@ -156,7 +156,8 @@ def _transport(exc: BaseException, after_response: bool) -> tuple[ErrorCode, Why
 _AFTER_STREAM_DATA = Why("transport failure after stream data", "after_response")
 
 
-def _from_status_exception(exc: BaseException, source: str) -> Classification:
+def _from_status_exception(exc: BaseException, source: str,
+                           header_map: Optional[_headers.HeaderMap] = None) -> Classification:
     response = getattr(exc, "response", None)
     status = _status_int(getattr(exc, "status_code", None))
     if status is None:
@@ -165,11 +166,12 @@ def _from_status_exception(exc: BaseException, source: str) -> Classification:
         status = _status_int(field(response, "status_code")) or _status_int(
             field(response, "status")
         )
-    if response is None:
-        headers = getattr(exc, "headers", None)
-    else:  # the SDK's httpx response first: one getattr, no Mapping check
-        headers = getattr(response, "headers", None) or field(response, "headers")
-    header_map = _headers.normalize(headers)
+    if header_map is None:
+        if response is None:
+            headers = getattr(exc, "headers", None)
+        else:  # the SDK's httpx response first: one getattr, no Mapping check
+            headers = getattr(response, "headers", None) or field(response, "headers")
+        header_map = _headers.normalize(headers)
     body = getattr(exc, "body", None)
     if body is None and response is not None:
         body = _response_body(response)
@@ -303,6 +305,16 @@ def classify_named_exception(
         return _from_exception(exc, after_response)
     except Exception:
         return _unknown(Source.EXCEPTION)
+
+
+def classify_answered(exc: BaseException, header_map: _headers.HeaderMap) -> Classification:
+    """The SDK's status error for an answer whose headers were read already (the
+    instrumentation's view of them): its body as the SDK parsed it, the headers not read
+    twice. Never raises."""
+    try:
+        return _from_status_exception(exc, Source.EXCEPTION, header_map)
+    except Exception:
+        return classify_exception(exc)
 
 
 def classify_job(job: object) -> Optional[Classification]:

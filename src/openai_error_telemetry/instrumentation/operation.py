@@ -35,7 +35,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Link
 
 from ..classification import Classification, Source
-from ..classify import classify_exception, classify_http, classify_job_facts
+from ..classify import classify_answered, classify_exception, classify_http, classify_job_facts
 from ..classify.headers import normalize, rate_limit_numbers
 from ..classify.jobfacts import job_facts
 from ..classify.jobs import FAILURES, JOB_OBJECTS
@@ -345,8 +345,9 @@ class Operation:
                     and raised_from(attempt, error)):
                 # the SDK raises what the attempt answered, its body parsed (and read, if
                 # it was not): classified from the exception, the body parsed once
+                _, view, _ = attempt.pending
                 attempt.pending = None
-                failure = classify_exception(error)
+                failure = classify_answered(error, view)  # headers read once, at the answer
                 attempt.classification = failure._replace(source=Source.HTTP)
                 attempt_failed = True
             else:
