@@ -48,22 +48,25 @@ def failure_fields(
     will_retry: Optional[bool] = None,
     names: semconv.OwnNames = semconv.OLDER_NAMES,
 ) -> dict[str, Any]:
-    """The fields every failure event carries; never a message, prompt or header value."""
-    code = classification.code.value
+    """The fields every failure event carries; never a message, prompt or header value.
+    A fact nobody knows (no request id, no retry-after, no model) is left out, not
+    written as null: a line in a storm costs what it says."""
     fields: dict[str, Any] = {
-        # the code and the rate-limit kind under the names spans and metrics use
-        semconv.ERROR_TYPE: code,
-        names.ratelimit_kind: classification.rate_limit_kind,
+        # the code (and below, the rate-limit kind) under the names spans and metrics use
+        semconv.ERROR_TYPE: classification.code.value,
         "retryable": classification.retryable,
-        "http_status": classification.http_status,
-        "provider_code": classification.provider_code,
-        "provider_type": classification.provider_type,
-        "request_id": classification.request_id,
-        "retry_after_s": classification.retry_after,
         "operation": operation,
-        "model": model,
         "source": classification.source,
     }
+    for name, value in ((names.ratelimit_kind, classification.rate_limit_kind),
+                        ("http_status", classification.http_status),
+                        ("provider_code", classification.provider_code),
+                        ("provider_type", classification.provider_type),
+                        ("request_id", classification.request_id),
+                        ("retry_after_s", classification.retry_after),
+                        ("model", model)):
+        if value is not None:
+            fields[name] = value
     if attempt is not None:
         fields["attempt"] = attempt
     if will_retry is not None:
