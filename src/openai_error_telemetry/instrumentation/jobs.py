@@ -15,6 +15,7 @@ from typing import Optional
 
 from opentelemetry.trace import SpanContext
 
+from ..classify.jobs import Outcome, Surface
 from ..forksafe import new_lock
 
 
@@ -76,3 +77,9 @@ class JobTracker:
                 return False
             job.counted = end
             return True
+
+    def first_end(self, surface: Surface, job_id: str, outcome: Outcome) -> bool:
+        """``first_terminal`` for a job of ``surface``: the ends of a job that lives on
+        (``Surface.lives_on``) are told apart by their outcome, any other's are one."""
+        end = str(outcome) if surface.lives_on else ""
+        return self.first_terminal(job_key(surface.name, job_id), end)

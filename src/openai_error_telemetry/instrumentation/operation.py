@@ -318,8 +318,7 @@ class Operation:
         if (failure is not None and facts.outcome in FAILURES and single
                 and self.job.fetch and self.rt.settings.raise_job_failures):
             self.job_to_raise = (failure, obj)
-        end = str(facts.outcome) if facts.surface.lives_on else ""
-        if not self.rt.tracker.first_terminal(key, end):
+        if not self.rt.tracker.first_end(facts.surface, facts.job_id, facts.outcome):
             return
         # A stream that itself failed with this job's end has logged it already.
         logged = self.stream_failure is not None and self.streaming

@@ -23,7 +23,6 @@ from ..health import health_alert_event
 from ..telemetry import semconv
 from ..telemetry.attributes import Attributes
 from ..telemetry.recorder import JobEnd
-from .jobs import job_key
 from .runtime import Runtime
 
 OPERATION = "webhooks.unwrap"
@@ -58,8 +57,7 @@ def observe_webhook(rt: Runtime, event: Any) -> None:
     facts = webhook_facts(event)
     if facts is None or facts.job_id is None:
         return
-    end = str(facts.outcome) if facts.surface.lives_on else ""
-    if not rt.tracker.first_terminal(job_key(facts.surface.name, facts.job_id), end):
+    if not rt.tracker.first_end(facts.surface, facts.job_id, facts.outcome):
         return
     seen = _Seen(trace.get_current_span(), semconv.PROVIDER_OPENAI)
     rt.recorder.job_ended(seen, JobEnd(
