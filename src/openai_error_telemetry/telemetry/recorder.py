@@ -178,19 +178,24 @@ class Recorder:
                      span: Span, will_retry: bool, delay: Optional[float], now: float) -> None:
         """``openai.attempt.failed``, in the trace of the attempt's span (or, for a call's
         one try, of its operation's)."""
+        self._failure_log(
+            self.names.log_attempt_failed, "warning" if will_retry else "error", failure,
+            span, operation=op.name, model=op.model, duration_s=now - attempt.start,
+            attempt=attempt.number + 1, retry_delay_s=delay, will_retry=will_retry)
+
+    def _failure_log(self, event: str, level: str, failure: Classification,
+                     span: Optional[Span], **facts: Any) -> None:
+        """A failure event within the storm budget (logbudget.py): the fields are built
+        only for an event that is logged, and say how many were left out before it."""
         if not self.logs:
             return
-        names = self.names
-        left_out = self.log_budget.admit(names.log_attempt_failed, failure.code.value)
+        left_out = self.log_budget.admit(event, failure.code.value)
         if left_out is None:
             return  # a storm: counted, and said by the next event logged
-        fields = logs.failure_fields(
-            failure, span, operation=op.name, model=op.model,
-            duration_s=now - attempt.start, attempt=attempt.number + 1,
-            retry_delay_s=delay, will_retry=will_retry, names=names)
+        fields = logs.failure_fields(failure, span, names=self.names, **facts)
         if left_out:
             fields["suppressed"] = left_out
-        logs.emit(names.log_attempt_failed, "warning" if will_retry else "error", fields)
+        logs.emit(event, level, fields)
 
     def _count_attempt(self, op: OperationView, attempt: AttemptView, will_retry: bool) -> None:
         attributes = dict(op.metric_attrs)
@@ -289,19 +294,11 @@ class Recorder:
     def operation_failed_log(self, op: OperationView, failure: Classification,
                              streaming: bool, now: float) -> None:
         """A failure no attempt reported: a raised stream, parse(), a failed generation."""
-        if not self.logs:
-            return
         names = self.names
-        event = names.log_stream_failed if streaming else names.log_operation_failed
-        left_out = self.log_budget.admit(event, failure.code.value)
-        if left_out is None:
-            return
-        fields = logs.failure_fields(failure, op.span, operation=op.name,
-                                     model=op.response_model or op.model,
-                                     duration_s=now - op.start, names=names)
-        if left_out:
-            fields["suppressed"] = left_out
-        logs.emit(event, "error", fields)
+        self._failure_log(
+            names.log_stream_failed if streaming else names.log_operation_failed, "error",
+            failure, op.span, operation=op.name, model=op.response_model or op.model,
+            duration_s=now - op.start)
 
     def exception(self, op: OperationView, error: BaseException,
                   failure: Classification) -> None:
