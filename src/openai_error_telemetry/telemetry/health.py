@@ -19,6 +19,7 @@ from opentelemetry.metrics import CallbackOptions, Meter, Observation
 
 from ..forksafe import new_lock
 from . import semconv
+from .gauges import Registry, once_per_meter
 
 MAX_ACTIVE = 256
 
@@ -64,19 +65,11 @@ class _Gauge:
         return [Observation(len(state))] if state.heard else []
 
 
-# As for the rate-limit gauges: one gauge per meter and naming mode, a fresh state per
-# instrument().
-_GAUGES: WeakKeyDictionary[Meter, dict[semconv.OwnNames, _Gauge]] = WeakKeyDictionary()
+_GAUGES: Registry[_Gauge] = WeakKeyDictionary()
 
 
 def health_alert_state(meter: Meter, names: semconv.OwnNames) -> HealthAlertState:
     """A fresh state, read by ``meter``'s health-alert gauge from now on."""
-    try:
-        by_names = _GAUGES.setdefault(meter, {})
-    except TypeError:
-        by_names = {}
-    gauge = by_names.get(names)
-    if gauge is None:
-        gauge = by_names[names] = _Gauge(meter, names)
+    gauge = once_per_meter(_GAUGES, meter, names, lambda: _Gauge(meter, names))
     gauge.state = HealthAlertState()
     return gauge.state

@@ -17,6 +17,7 @@ from opentelemetry.metrics import CallbackOptions, Meter, Observation
 
 from . import semconv
 from .attributes import Attributes
+from .gauges import Registry, once_per_meter
 
 MAX_SERIES = 256  # (kind, server, model) triples kept; the oldest is forgotten first
 
@@ -87,23 +88,12 @@ class RateLimitGauges:
         return self.state._observe(self.state.limit)
 
 
-# A meter hands back its first instrument of a name (and keeps its callbacks) when asked
-# again, so the gauges are made once per meter and naming mode, and a new instrument()
-# gets a new state.
-_GAUGES: WeakKeyDictionary[Meter, dict[semconv.OwnNames, RateLimitGauges]] = (
-    WeakKeyDictionary()
-)
+_GAUGES: Registry[RateLimitGauges] = WeakKeyDictionary()
 
 
 def rate_limit_state(meter: Meter,
                      names: semconv.OwnNames = semconv.OLDER_NAMES) -> RateLimitState:
     """A fresh state, read by ``meter``'s rate-limit gauges from now on."""
-    try:
-        by_names = _GAUGES.setdefault(meter, {})
-    except TypeError:  # a meter that cannot be weakly referenced: no reuse
-        by_names = {}
-    gauges = by_names.get(names)
-    if gauges is None:
-        gauges = by_names[names] = RateLimitGauges(meter, names)
+    gauges = once_per_meter(_GAUGES, meter, names, lambda: RateLimitGauges(meter, names))
     gauges.state = RateLimitState(names.ratelimit_kind)
     return gauges.state
