@@ -39,6 +39,9 @@ POLL_OPERATIONS = "|".join(
     + [f"{row.resource.removeprefix('client.')}.(retrieve|list)"
        for row in SURFACES if row.api_path]
 )
+# matchers: an operation that reads a job (a poll), and one that is a call
+POLL = f'{OPERATION}=~"{POLL_OPERATIONS}"'
+NOT_POLL = f'{OPERATION}!~"{POLL_OPERATIONS}"'
 
 
 def prometheus(name: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .config import Config
-from .naming import ERROR_TYPE, OPERATION, POLL_OPERATIONS, Names
+from .naming import ERROR_TYPE, NOT_POLL, Names
 from .promql import codes, selector
 
 Rule = dict[str, Any]
@@ -31,7 +31,7 @@ class Rules:
 
     def calls(self, *matchers: str) -> str:
         """Operations that are calls: job reads (polls) left out, as on the dashboard."""
-        return self.ops(f'{OPERATION}!~"{POLL_OPERATIONS}"', *matchers)
+        return self.ops(NOT_POLL, *matchers)
 
     def attempts(self, *matchers: str) -> str:
         return selector(self.n.attempts, self.c.selector, *matchers)

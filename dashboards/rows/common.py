@@ -10,7 +10,7 @@ from __future__ import annotations
 from openai_error_telemetry.codes import Family, codes_of
 
 from ..config import Config
-from ..naming import ERROR_TYPE, MODEL, OPERATION, POLL_OPERATIONS, PROVIDER, Names
+from ..naming import ERROR_TYPE, MODEL, NOT_POLL, OPERATION, PROVIDER, Names
 from ..promql import selector
 
 RATE = "$__rate_interval"
@@ -21,8 +21,6 @@ OPERATION_M = f'{OPERATION}=~"$operation"'
 FAILED = f'{ERROR_TYPE}!=""'
 CODE_M = f'{ERROR_TYPE}=~"$error_type"'
 
-NOT_POLL = f'{OPERATION}!~"{POLL_OPERATIONS}"'
-POLL = f'{OPERATION}=~"{POLL_OPERATIONS}"'
 
 # How the "failures by code" panel stacks the codes: one series per code for the
 # families an alert watches, one per family for the rest, so the stack adds up.

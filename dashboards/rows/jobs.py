@@ -9,10 +9,10 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dash_builders
 
 from ..config import JOB_ENDS_NOT_FAILED
-from ..naming import ERROR_TYPE, OPERATION
+from ..naming import ERROR_TYPE, OPERATION, POLL
 from ..panels import Query, timeseries_panel
 from ..promql import codes
-from .common import POLL, Selectors
+from .common import Selectors
 
 
 def jobs(s: Selectors) -> dash_builders.Row:

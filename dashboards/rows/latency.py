@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard as dash_builders
 
-from ..naming import ERROR_TYPE
+from ..naming import ERROR_TYPE, NOT_POLL
 from ..panels import Query, timeseries_panel
-from .common import NOT_POLL, RATE, Selectors
+from .common import RATE, Selectors
 
 
 def _quantile(s: Selectors, q: float) -> str:

@@ -206,7 +206,7 @@ def test_every_code_keeps_its_family_colour_in_every_coloured_panel() -> None:
 
 
 def test_job_reads_stay_out_of_the_call_ratios_and_latencies() -> None:
-    from dashboards.rows.common import NOT_POLL, POLL_OPERATIONS
+    from dashboards.naming import NOT_POLL, POLL_OPERATIONS
 
     from openai_error_telemetry.classify.jobs import SURFACES
 
