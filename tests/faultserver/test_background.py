@@ -171,3 +171,17 @@ def test_a_job_ended_fault_names_a_status_of_its_surface(fault_server):
         wrong = client.post("batches", json={}, headers={"x-fault": "job_ended=skipped"})
     assert wrong.status_code == 400
     assert "'job_ended' does not apply to POST /v1/batches" in wrong.text
+
+
+def test_surfaces_without_a_cancel_have_no_cancel_route(fault_server):
+    """Agent sessions, invocations, environments and files cannot be cancelled in the
+    API: the server has no cancel for them either, and no cancel fault."""
+    import httpx
+
+    with httpx.Client(base_url=fault_server.base_url) as client:
+        made = client.post("agents/sessions", json={})
+        assert made.status_code == 200
+        assert client.post(f"agents/sessions/{made.json()['id']}/cancel").status_code == 404
+        refused = client.post("agents/sessions", json={},
+                              headers={"x-fault": "job_cancelled"})
+    assert refused.status_code == 400

@@ -51,7 +51,8 @@ class SurfaceRoutes:
             router.add_post(create, self._job_route(row, "create"))
             router.add_get(base, self._job_route(row, "list"))
             router.add_get(base + "/{id}", self._job_route(row, "retrieve"))
-            router.add_post(base + "/{id}/cancel", self._job_route(row, "cancel"))
+            if shape.cancelled is not None:  # sessions, invocations, environments: none
+                router.add_post(base + "/{id}/cancel", self._job_route(row, "cancel"))
             for action in shape.reads:
                 router.add_post(base + "/{id}/" + action, self._job_route(row, "retrieve"))
             if shape.post_cancels:

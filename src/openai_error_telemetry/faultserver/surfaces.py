@@ -37,7 +37,7 @@ class Shape:
     queued: str  # the status before it runs
     running: str  # the status while it runs
     done: str  # the status of success
-    cancelled: str  # how this API spells a cancel
+    cancelled: Optional[str]  # how this API spells a cancel; None: it has none
     extras: Extras
     post_cancels: bool = False  # POST on the job itself cancels it (evals runs, SDK < 3)
     create_path: Optional[str] = None  # where it is started, when not its collection
@@ -65,7 +65,7 @@ class SurfaceJob:
 
     def status(self, now: float) -> str:
         if self.cancelled_at is not None and now >= self.cancelled_at:
-            return self.shape.cancelled
+            return self.shape.cancelled or self.end_status  # only a cancel route sets it
         elapsed = now - self.started
         if elapsed < self.queued_s:
             return self.shape.queued
@@ -229,14 +229,14 @@ SHAPES: dict[str, Shape] = {
     "agent.session.turn": Shape("turn_", "queued", "in_progress", "completed", "cancelled",
                                 _turn, create_path="agents/sessions/{parent}/events",
                                 event_prefix="agent.session.turn", event_key="turn"),
-    "agent.session": Shape("sess_", "in_progress", "in_progress", "idle", "failed", _session),
-    "agent.automation.invocation": Shape("ainv_", "queued", "queued", "completed", "skipped",
+    "agent.session": Shape("sess_", "in_progress", "in_progress", "idle", None, _session),
+    "agent.automation.invocation": Shape("ainv_", "queued", "queued", "completed", None,
                                          _invocation),
-    "agent.environment": Shape("env_", "pending", "pending", "ready", "failed", _environment),
+    "agent.environment": Shape("env_", "pending", "pending", "ready", None, _environment),
     "upload": Shape("upload_", "pending", "pending", "completed", "cancelled", _upload,
                     reads=("complete",)),
-    # a file has no cancel; its validation ends ``processed`` or ``error`` (job_ended=error)
-    "file": Shape("file-", "uploaded", "uploaded", "processed", "error", _file),
+    # a file's validation ends ``processed`` or ``error`` (job_ended=error)
+    "file": Shape("file-", "uploaded", "uploaded", "processed", None, _file),
 }
 # Responses have their own routes (payloads.response_object): they stream.
 SERVED = tuple(row for row in SURFACES if row.name in SHAPES)
@@ -256,7 +256,7 @@ def end_of(surface: Surface, fault: Optional[str], spec: Any) -> tuple[str, Opti
                                  + ", ".join(sorted(surface.ended)))
         return status, None, 0
     wanted = {"job_failed": "failed", "job_expired": "expired",
-              "job_incomplete": "incomplete", "job_cancelled": shape.cancelled,
+              "job_incomplete": "incomplete", "job_cancelled": shape.cancelled or "",
               "batch_all_failed": "completed"}[fault]
     if fault == "batch_all_failed":
         if surface.name != "batch":
