@@ -32,12 +32,17 @@ MESSAGE = [{"type": "agent.session.input.message",
             "input": [{"role": "user", "content": "summarise the report"}]}]
 
 
+_turn_sessions: dict[str, str] = {}  # turn id -> its session, for its retrieves
+
+
 def _new_turn(client: openai.OpenAI, headers: dict[str, str]) -> Any:
     """A turn starts when input is posted to its session; the newest turn is listed first."""
     session = f"sess_{uuid.uuid4().hex[:12]}"
     client.beta.agents.sessions.events.create(session_id=session, events=MESSAGE,
                                               extra_headers=headers)
-    return client.beta.agents.sessions.turns.list(session_id=session).data[0]
+    turn = client.beta.agents.sessions.turns.list(session_id=session).data[0]
+    _turn_sessions[turn.id] = session
+    return turn
 
 
 def _agents(client: openai.OpenAI) -> bool:
@@ -47,7 +52,6 @@ def _agents(client: openai.OpenAI) -> bool:
 DRIVERS = {
     "agent.session.turn": Driver(
         "agent.session.turn", _new_turn,
-        # the turn names its session; the driver finds it by listing
         lambda c, i: c.beta.agents.sessions.turns.retrieve(i, session_id=_turn_sessions[i])),
     "agent.session": Driver(
         "agent.session",
@@ -83,7 +87,6 @@ DRIVERS = {
                                              extra_headers=h),
         lambda c, i: c.beta.responses.retrieve(i)),
 }
-_turn_sessions: dict[str, str] = {}
 NEEDS: dict[str, Callable[[openai.OpenAI], bool]] = {
     "agent.session.turn": _agents, "agent.session": _agents,
     "agent.automation.invocation": _agents, "agent.environment": _agents,
@@ -95,16 +98,7 @@ NEEDS: dict[str, Callable[[openai.OpenAI], bool]] = {
 def driver_for(client: openai.OpenAI, name: str) -> Driver:
     if not NEEDS[name](client):
         pytest.skip(f"openai {openai.__version__} has no {name}")
-    driver = DRIVERS[name]
-    if name != "agent.session.turn":
-        return driver
-
-    def create(c: openai.OpenAI, h: dict[str, str]) -> Any:
-        turn = _new_turn(c, h)
-        _turn_sessions[turn.id] = turn.session_id
-        return turn
-
-    return Driver(driver.surface, create, driver.retrieve)
+    return DRIVERS[name]
 
 
 # (driver, x-fault, the job's terminal status, the expected code)
