@@ -48,9 +48,11 @@ def instructions(tool: str, case: str, calls: int) -> int:
     code = SCRIPT.format(here=str(HERE), tool=tool, case=case, calls=calls)
     # a peer runs in its own virtualenv (peers.py), as in the suite
     python = str(python_of(tool)) if tool in BY_NAME else sys.executable
+    # one string hash seed for every run: with a random one, dict collisions (and so the
+    # count) differ from process to process by tens of thousands of instructions a call
     done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-         python, "-c", code],
+        ["env", "PYTHONHASHSEED=0", "valgrind", "--tool=callgrind",
+         "--callgrind-out-file=/dev/null", python, "-c", code],
         capture_output=True, text=True, check=True)
     found = re.search(r"Collected : (\d+)", done.stderr)
     if found is None:
