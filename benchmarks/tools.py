@@ -10,17 +10,13 @@ default); nothing of theirs is switched off to make them look slower or faster.
 from __future__ import annotations
 
 import os
-import time
 from typing import Any, Callable, Optional
 
-from opentelemetry import trace
-from opentelemetry.metrics import Observation
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind, Status, StatusCode
 
 
 class Pipeline:
@@ -67,144 +63,10 @@ def _ours(pipeline: Pipeline) -> None:
 
 
 def _floor(pipeline: Pipeline) -> None:
-    """The bare OpenTelemetry work ours does per call: the operation span, an attempt
-    span only when the SDK made more than one try (a lone try, success or failure, has
-    none, as ours; a retried one is written when the SDK sleeps before its retry), the
-    attempt count, the duration and the token points (a time-to-first-chunk point for a
-    stream, a job count for a retrieved failed job), with attributes built in advance
-    and nothing else: no classification, no logs, no context."""
-    import openai
+    """What ours writes, written with nothing decided (floor.py)."""
+    import floor
 
-    tracer = pipeline.tracer_provider.get_tracer("floor")
-    meter = pipeline.meter_provider.get_meter("floor")
-    duration = meter.create_histogram("gen_ai.client.operation.duration", unit="s")
-    tokens = meter.create_histogram("gen_ai.client.token.usage", unit="{token}")
-    first_chunk = meter.create_histogram("openai.client.stream.time_to_first_chunk", unit="s")
-    # as ours: the attempt count is an integer on the path, reported at collection
-    attempt_total = [0]
-    meter.create_observable_counter(
-        "openai.client.attempts", unit="{attempt}",
-        callbacks=[lambda options: [Observation(attempt_total[0], base)]])
-
-    class _Attempts:
-        @staticmethod
-        def add(amount: int, attributes: Any) -> None:
-            attempt_total[0] += amount
-
-    attempts = _Attempts()
-    background = meter.create_counter("openai.client.background.responses")
-    base = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
-            "server.address": "bench.test", "server.port": 80,
-            "gen_ai.request.model": "gpt-4o-mini"}
-    failed = {**base, "error.type": "rate_limited"}
-    attempt_attrs = {"http.request.method": "POST", "server.address": "bench.test",
-                     "server.port": 80, "url.path": "/v1/chat/completions"}
-    token_in = {**base, "gen_ai.token.type": "input"}
-    token_out = {**base, "gen_ai.token.type": "output"}
-    error = Status(StatusCode.ERROR, "rate_limited")
-
-    failed_attempt = {**attempt_attrs, "error.type": "rate_limited"}
-    ok_attempt = {**attempt_attrs, "http.response.status_code": 200,
-                  "http.request.resend_count": 1}
-    # the call in flight, its current attempt's start, and whether it retried (one thread)
-    current: list[Any] = [None, 0, False]
-
-    def _begin() -> tuple[Any, float]:
-        start = time.perf_counter()
-        started_ns = time.time_ns()
-        op = tracer.start_span("chat gpt-4o-mini", kind=SpanKind.CLIENT, attributes=base)
-        current[0], current[1], current[2] = op, started_ns, False
-        return op, start
-
-    def _retried() -> None:
-        """The SDK is about to retry: the failed attempt's span, after the fact, as ours."""
-        attempt = tracer.start_span("POST", context=trace.set_span_in_context(current[0]),
-                                    kind=SpanKind.CLIENT, attributes=failed_attempt,
-                                    start_time=current[1])
-        attempt.set_status(error)
-        attempt.end()
-        attempts.add(1, failed)
-        current[1], current[2] = time.time_ns(), True
-
-    def wrap_sleep(original: Callable[..., Any]) -> Callable[..., Any]:
-        def sleep(*args: Any, **kwargs: Any) -> Any:
-            _retried()
-            return original(*args, **kwargs)
-        return sleep
-
-    def wrap_sleep_async(original: Callable[..., Any]) -> Callable[..., Any]:
-        async def sleep(*args: Any, **kwargs: Any) -> Any:
-            _retried()
-            return await original(*args, **kwargs)
-        return sleep
-
-    def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
-        def request(*args: Any, **kwargs: Any) -> Any:
-            op, start = _begin()
-            try:
-                result = original(*args, **kwargs)
-            except Exception:
-                _end_failed(op, start)
-                raise
-            _end_ok(op, start, result)
-            return result
-        return request
-
-    def wrap_async(original: Callable[..., Any]) -> Callable[..., Any]:
-        async def request(*args: Any, **kwargs: Any) -> Any:
-            op, start = _begin()
-            try:
-                result = await original(*args, **kwargs)
-            except Exception:
-                _end_failed(op, start)
-                raise
-            _end_ok(op, start, result)
-            return result
-        return request
-
-    def _end_failed(op: Any, start: float) -> None:
-        if current[2]:  # the last of several tries: its span, as ours
-            attempt = tracer.start_span("POST", context=trace.set_span_in_context(op),
-                                        kind=SpanKind.CLIENT, attributes=failed_attempt,
-                                        start_time=current[1])
-            attempt.set_status(error)
-            attempt.end()
-        else:  # a lone try is its operation span alone
-            op.set_attribute("http.response.status_code", 429)
-        op.set_attribute("error.type", "rate_limited")
-        op.set_status(error)
-        attempts.add(1, failed)
-        duration.record(time.perf_counter() - start, failed)
-        op.end()
-
-    def _end_ok(op: Any, start: float, result: Any) -> None:
-        if current[2]:  # after a retry the successful try has its span too, as ours
-            tracer.start_span("POST", context=trace.set_span_in_context(op),
-                              kind=SpanKind.CLIENT, attributes=ok_attempt,
-                              start_time=current[1]).end()
-        else:
-            op.set_attribute("http.response.status_code", 200)
-        attempts.add(1, base)
-        usage = getattr(result, "usage", None)
-        if usage is not None:
-            tokens.record(usage.prompt_tokens, token_in)
-            tokens.record(usage.completion_tokens, token_out)
-        if isinstance(result, (openai.Stream, openai.AsyncStream)):
-            first_chunk.record(time.perf_counter() - start, base)
-        if getattr(result, "status", None) == "failed":
-            background.add(1, failed)
-        duration.record(time.perf_counter() - start, base)
-        op.end()
-
-    from openai._base_client import AsyncAPIClient, SyncAPIClient
-
-    SyncAPIClient.request = wrap(SyncAPIClient.request)  # type: ignore[method-assign]
-    AsyncAPIClient.request = wrap_async(AsyncAPIClient.request)  # type: ignore[method-assign]
-    if hasattr(SyncAPIClient, "_sleep_for_retry"):  # where the SDK decides to retry
-        SyncAPIClient._sleep_for_retry = wrap_sleep(  # type: ignore[method-assign]
-            SyncAPIClient._sleep_for_retry)
-        AsyncAPIClient._sleep_for_retry = wrap_sleep_async(  # type: ignore[method-assign]
-            AsyncAPIClient._sleep_for_retry)
+    floor.install(pipeline)
 
 
 def _otel_genai(pipeline: Pipeline) -> None:
