@@ -18,6 +18,7 @@ an ``openai.attempt.failed`` log event per failed try.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, Callable
 
@@ -28,6 +29,7 @@ from opentelemetry.metrics import Observation
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from openai_error_telemetry.codes import CODE_INFO  # the status descriptions, as ours
+from openai_error_telemetry.telemetry.logbudget import LogBudget
 
 MODEL = "gpt-4o-mini"
 BASE = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
@@ -114,14 +116,20 @@ def install(pipeline: Any) -> None:
         key = tuple(attributes.items())
         totals[key] = totals.get(key, 0) + 1
 
+    # in a storm (not lone calls), as many log events as ours' budget lets through
+    budget = None if pipeline.lone_calls else LogBudget()
+
     def log(level: str, fields: dict[str, Any], span: Any, **facts: Any) -> None:
+        if budget is not None and budget.admit("openai.attempt.failed", "rate_limited") is None:
+            return
         context = span.get_span_context()
         getattr(logger, level)("openai.attempt.failed", **fields, **facts,
                                trace_id=format(context.trace_id, "032x"),
                                span_id=format(context.span_id, "016x"))
 
-    # the call in flight, its current try's start (wall and monotonic), and its tries
-    current: list[Any] = [None, 0, 0.0, 0]
+    # this thread's call in flight (the workloads make one at a time per thread):
+    # [op span, current try's start (wall, monotonic), tries]
+    local = threading.local()
 
     def begin(stream: bool, fetch: bool) -> tuple[Any, Any, float]:
         start = time.perf_counter()
@@ -133,11 +141,12 @@ def install(pipeline: Any) -> None:
             op = tracer.start_span(f"chat {MODEL}", kind=SpanKind.CLIENT,
                                    attributes=attributes)
         token = otel_context.attach(trace.set_span_in_context(op))
-        current[0], current[1], current[2], current[3] = op, time.time_ns(), start, 0
+        local.current = [op, time.time_ns(), start, 0]
         return op, token, start
 
     def retried(error: BaseException, delay: float) -> None:
         """The SDK is about to retry: the failed try's span, log, count and delay."""
+        current = local.current
         op = current[0]
         span_attrs, count_attrs, fields = _failure_of(error)
         attempt = tracer.start_span(
@@ -157,6 +166,7 @@ def install(pipeline: Any) -> None:
         current[1], current[2], current[3] = time.time_ns(), time.perf_counter(), current[3] + 1
 
     def failed(op: Any, start: float, error: BaseException) -> None:
+        current = local.current
         span_attrs, count_attrs, fields = _failure_of(error)
         status = count_attrs.get("http.response.status_code")
         end = dict(span_attrs)
@@ -164,10 +174,22 @@ def install(pipeline: Any) -> None:
         if status is not None:
             end["http.response.status_code"] = status
         op.set_attributes(end)
-        op.set_status(Status(StatusCode.ERROR, _MEANING[span_attrs["error.type"]]))
+        status_of = Status(StatusCode.ERROR, _MEANING[span_attrs["error.type"]])
+        op.set_status(status_of)
+        logged_on = op
+        if current[3]:  # the last of several tries: its span, as ours
+            logged_on = tracer.start_span(
+                "POST", context=trace.set_span_in_context(op), kind=SpanKind.CLIENT,
+                attributes={**ATTEMPT, **span_attrs, "http.request.resend_count": current[3],
+                            "openai.retry.will_retry": False, **(
+                                {"http.response.status_code": status} if status else {})},
+                start_time=current[1])
+            logged_on.set_status(status_of)
         count({**BASE, **count_attrs, "openai.retry.will_retry": False})
-        log("error", fields, op, attempt=current[3] + 1, will_retry=False,
+        log("error", fields, logged_on, attempt=current[3] + 1, will_retry=False,
             duration_s=round(time.perf_counter() - current[2], 6))
+        if logged_on is not op:
+            logged_on.end()
         duration.record(time.perf_counter() - start,
                         {**BASE, "error.type": span_attrs["error.type"]})
         op.end()
@@ -186,6 +208,7 @@ def install(pipeline: Any) -> None:
         op.end()
 
     def answered(op: Any, start: float, result: Any) -> None:
+        current = local.current
         if getattr(result, "status", None) == "failed":
             job_failed(op, start, result)
             return
@@ -220,7 +243,8 @@ def install(pipeline: Any) -> None:
                 op.set_attribute("gen_ai.response.time_to_first_chunk", elapsed)
                 first_chunk.record(elapsed, BASE)
             yield chunk
-        op.set_attributes({"http.response.status_code": 200, "gen_ai.response.id": "chatcmpl-1",
+        op.set_attributes({"http.response.status_code": 200,
+                           "gen_ai.response.id": "chatcmpl-1",
                            "gen_ai.response.model": MODEL, "openai.stream.outcome": "completed"})
         count({**BASE, "http.response.status_code": 200, "openai.retry.will_retry": False})
         duration.record(time.perf_counter() - start, ANSWERED)

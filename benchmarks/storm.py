@@ -38,7 +38,7 @@ def _worker(tool: str, url: str, calls: int, threads: int) -> dict[str, Any]:
     from tools import TOOLS as SETUP
     from tools import Pipeline
 
-    pipeline = Pipeline()
+    pipeline = Pipeline(lone_calls=False)  # ours' log budget on: this is the storm
     SETUP[tool](pipeline)
     client = openai.OpenAI(api_key="sk-x", base_url=url, timeout=30)
     latencies: list[float] = []
