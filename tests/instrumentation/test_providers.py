@@ -72,3 +72,27 @@ def test_the_cache_is_bounded(monkeypatch):
     for n in range(providers._MAX_CACHED + 50):
         providers.provider_of(object(), f"h{n}.example.com", (), ())
     assert len(providers._cache) == providers._MAX_CACHED
+
+
+def test_a_client_whose_base_url_changes_is_read_again(telemetry):
+    handler, _ = sequence(json_response(200, chat_body()), json_response(200, chat_body()))
+    client = openai.OpenAI(api_key="sk-test", base_url="https://api.groq.com/openai/v1",
+                           max_retries=0,
+                           http_client=http.Client(transport=http.MockTransport(handler)))
+    client.chat.completions.create(model="m", messages=[])
+    client.base_url = "https://api.mistral.ai:8443/v1"
+    client.chat.completions.create(model="m", messages=[])
+    first, second = telemetry.spans("operation")
+    assert (first.attributes["server.address"], first.attributes["server.port"],
+            first.attributes["gen_ai.provider.name"]) == ("api.groq.com", 443, "groq")
+    assert (second.attributes["server.address"], second.attributes["server.port"],
+            second.attributes["gen_ai.provider.name"]) == ("api.mistral.ai", 8443, "mistral_ai")
+
+
+def test_the_destinations_are_bounded(monkeypatch):
+    monkeypatch.setattr(providers, "_destinations", {})
+    clients = [openai.OpenAI(api_key="sk-test", base_url=f"https://h{n}.example.com/v1")
+               for n in range(providers._MAX_CACHED + 50)]
+    for client in clients:
+        assert providers.destination(client, (), ())[0] == client.base_url.host
+    assert len(providers._destinations) <= providers._MAX_CACHED

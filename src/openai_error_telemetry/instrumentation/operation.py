@@ -48,14 +48,13 @@ from .facts import (
     finish_reasons,
     raw_json,
     request_facts,
-    server_of,
     usage_numbers,
     values_of,
 )
 from .jobs import job_key
 from .names import is_responses
 from .paths import job_path
-from .providers import provider_of
+from .providers import destination
 from .runtime import Runtime
 
 _NEVER_WINS = guard_stops()  # the contract's retry-guard column
@@ -117,9 +116,8 @@ class Operation:
                     else semconv.API_TYPE_CHAT_COMPLETIONS if name == "chat" else None)
         if api_type is not None:
             span_only = {**(span_only or {}), semconv.OPENAI_API_TYPE: api_type}
-        host, port = server_of(client)
         layout = rt.layout
-        provider = provider_of(client, host, layout.azure_types, layout.bedrock_types)
+        host, port, provider = destination(client, layout.azure_types, layout.bedrock_types)
         attrs: Attributes = {
             semconv.GEN_AI_OPERATION_NAME: name,
             semconv.GEN_AI_PROVIDER_NAME: provider,

@@ -14,8 +14,9 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..telemetry import semconv
+from .facts import server_of
 
-__all__ = ["HOSTS", "Host", "provider_of"]
+__all__ = ["HOSTS", "Host", "destination", "provider_of"]
 
 
 class Host(NamedTuple):
@@ -85,4 +86,25 @@ def provider_of(client: Any, host: str, azure_types: tuple[type, ...],
         found = provider_by_host(host)
     if len(_cache) < _MAX_CACHED:  # bounded: a program with endless hosts pays a lookup
         _cache[key] = found
+    return found
+
+
+# id(client) -> (its base_url object, its class, (host, port, provider)); bounded
+_destinations: dict[int, tuple[Any, type, tuple[str, int, str]]] = {}
+
+
+def destination(client: Any, azure_types: tuple[type, ...],
+                bedrock_types: tuple[type, ...]) -> tuple[str, int, str]:
+    """``(server.address, server.port, gen_ai.provider.name)`` of a client's calls, read
+    once per client and ``base_url``: a later call pays a dict lookup and two identity
+    checks (a new ``base_url``, or a new client where a freed one was, reads again)."""
+    url = client.base_url
+    cached = _destinations.get(id(client))
+    if cached is not None and cached[0] is url and cached[1] is type(client):
+        return cached[2]
+    host, port = server_of(client)
+    found = (host, port, provider_of(client, host, azure_types, bedrock_types))
+    if len(_destinations) >= _MAX_CACHED:
+        _destinations.clear()  # bounded: a program making clients without end reads again
+    _destinations[id(client)] = (url, type(client), found)
     return found
