@@ -27,7 +27,7 @@ from openai_error_telemetry.instrumentation import (
     runtime,
     streams,
 )
-from openai_error_telemetry.telemetry import logs, recorder
+from openai_error_telemetry.telemetry import logs, ratelimits, recorder
 from tests.hardening import calls, outcome
 from tests.instrumentation.harness import Telemetry
 
@@ -134,7 +134,7 @@ def _naming(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
 
 
 def _rate_limit_headers(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:
-    mp.setattr(operation, "rate_limit_numbers", boom)
+    mp.setattr(ratelimits.RateLimitState, "answered", boom)
 
 
 def _background_tracker(mp: pytest.MonkeyPatch, telemetry: Telemetry) -> None:

@@ -64,3 +64,46 @@ def test_series_are_bounded():
     assert len(state.attributes) == ratelimits.MAX_SERIES
     assert len(state.remaining) == ratelimits.MAX_SERIES
     assert ("requests", "api.test", "model-0") not in state.remaining
+
+
+def test_a_call_keeps_the_headers_and_the_collection_parses_them(telemetry, monkeypatch):
+    parsed: list[object] = []
+    real = ratelimits.rate_limit_numbers
+
+    def counting(headers: object) -> dict[tuple[str, str], float]:
+        parsed.append(headers)
+        return real(headers)
+
+    monkeypatch.setattr(ratelimits, "rate_limit_numbers", counting)
+    handler, _ = sequence(_answer("59"), _answer("58"), _answer("57"))
+    sdk = client(handler)
+    for _ in range(3):
+        sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert parsed == []  # nothing parsed on the calls' path
+    assert _gauges(telemetry.reader)[("openai.ratelimit.remaining", "requests")] == 57
+    assert len(parsed) == 2  # the one source's latest answer, read by each gauge
+
+
+def test_a_number_the_latest_answer_leaves_out_keeps_its_value(telemetry):
+    handler, _ = sequence(
+        json_response(200, chat_body(), {"x-ratelimit-remaining-requests": "5",
+                                         "x-ratelimit-remaining-tokens": "900"}),
+        json_response(200, chat_body(), {"x-ratelimit-remaining-requests": "4",
+                                         "x-ratelimit-remaining-tokens": "-1"}))  # Azure
+    sdk = client(handler)
+    sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    _gauges(telemetry.reader)
+    sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert _gauges(telemetry.reader) == {("openai.ratelimit.remaining", "requests"): 4,
+                                         ("openai.ratelimit.remaining", "tokens"): 900}
+
+
+def test_the_kept_answers_are_bounded():
+    state = ratelimits.RateLimitState()
+    for index in range(ratelimits.MAX_SERIES + 10):
+        state.answered("api.test", f"model-{index}",
+                       {"x-ratelimit-remaining-requests": str(index)})
+    assert len(state.answers) == ratelimits.MAX_SERIES
+    assert ("api.test", "model-0", None) not in state.answers
+    state._read_answers()
+    assert len(state.remaining) == ratelimits.MAX_SERIES

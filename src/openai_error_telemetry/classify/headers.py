@@ -14,6 +14,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Optional
 
 __all__ = [
+    "RATE_LIMIT_HEADERS",
     "RATE_LIMIT_KINDS",
     "HeaderMap",
     "normalize",
@@ -40,6 +41,8 @@ _NUMBER_NAMES = tuple(
     ((kind, field), f"x-ratelimit-{field}-{kind}")
     for kind in RATE_LIMIT_KINDS for field in ("remaining", "limit")
 )
+# the names ``rate_limit_numbers`` reads: an answer without any has nothing for the gauges
+RATE_LIMIT_HEADERS = frozenset(name for _, name in _NUMBER_NAMES)
 _REMAINING_NAMES = tuple((kind, name) for (kind, field), name in _NUMBER_NAMES
                          if field == "remaining")
 # Every header a reader below asks for, by exact name: one set lookup per header on

@@ -36,7 +36,8 @@ from opentelemetry.trace import Link
 
 from ..classification import Classification, Source
 from ..classify import classify_answered, classify_exception, classify_http, classify_job_facts
-from ..classify.headers import normalize, rate_limit_numbers
+from ..classify.headers import RATE_LIMIT_HEADERS as _RATE_LIMIT_HEADERS
+from ..classify.headers import normalize
 from ..classify.jobfacts import job_facts
 from ..classify.jobs import FAILURES, JOB_OBJECTS
 from ..codes import ErrorCode, guard_stops
@@ -173,10 +174,9 @@ class Operation:
         """The attempt got an HTTP answer; a failure waits for the retry decision."""
         attempt.status = status
         view = normalize(headers)  # read once for the gauges and the classifier
-        numbers = rate_limit_numbers(view)
-        if numbers:
+        if not _RATE_LIMIT_HEADERS.isdisjoint(view):  # parsed at collection (ratelimits.py)
             attrs = self.attrs
-            self.rec.rate_limits(str(attrs[semconv.SERVER_ADDRESS]), self.model, numbers,
+            self.rec.rate_limits(str(attrs[semconv.SERVER_ADDRESS]), self.model, view,
                                  str(attrs[semconv.GEN_AI_PROVIDER_NAME]))
         if status >= 400:
             attempt.pending = (status, view, body)

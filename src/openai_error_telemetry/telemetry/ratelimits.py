@@ -2,9 +2,11 @@
 
 A synchronous gauge point costs the SDK's attribute hashing, aggregation and exemplar
 offer on the caller's thread, and a success with all four ``x-ratelimit-*`` headers
-made four of them. Here a call only stores the latest numbers in a bounded dict; the
-observable gauges' callbacks turn them into points once per collection. Every series
-seen is reported at every collection, so none goes stale while the process lives.
+made four of them. Here a call only keeps its answer's headers (the few the classifier
+reads, already picked out) as the latest of its series, a dict store; the observable
+gauges' callbacks parse the numbers and turn them into points once per collection.
+Every series seen is reported at every collection, so none goes stale while the process
+lives. A number the latest answer leaves out keeps the value last collected.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from weakref import WeakKeyDictionary
 
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
 
+from ..classify.headers import HeaderMap, rate_limit_numbers
 from . import semconv
 from .attributes import Attributes
 from .gauges import Registry, once_per_meter
@@ -22,18 +25,38 @@ from .gauges import Registry, once_per_meter
 MAX_SERIES = 256  # (kind, server, model) triples kept; the oldest is forgotten first
 
 _Series = tuple[str, str, Optional[str], Optional[str]]  # kind, server, model, provider
+_Source = tuple[str, Optional[str], Optional[str]]  # server, model, provider
 
 
 class RateLimitState:
     """The latest ``remaining`` and ``limit`` per series, written by calls, read by callbacks."""
 
-    __slots__ = ("attributes", "kind_name", "limit", "remaining")
+    __slots__ = ("answers", "attributes", "kind_name", "limit", "remaining")
 
     def __init__(self, kind_name: str = semconv.OPENAI_RATELIMIT_KIND) -> None:
         self.kind_name = kind_name  # the rate-limit kind's attribute name in this mode
+        # the latest answer's headers per source, not yet read (bounded as the series)
+        self.answers: dict[_Source, HeaderMap] = {}
         self.remaining: dict[_Series, float] = {}
         self.limit: dict[_Series, float] = {}
         self.attributes: dict[_Series, Attributes] = {}
+
+    def answered(self, server: str, model: Optional[str], headers: HeaderMap,
+                 provider: Optional[str] = None) -> None:
+        """Keep an answer's headers (``headers.normalize``'s pick) for the next collection."""
+        answers = self.answers
+        source = (server, model, provider)
+        if source not in answers and len(answers) >= MAX_SERIES:
+            answers.pop(next(iter(answers), source), None)
+        answers[source] = headers
+
+    def _read_answers(self) -> None:
+        """The numbers of each source's latest answer, into the series. The answers stay
+        (read again at the next collection, the same numbers): taking them away would
+        race with a call storing a newer one, and a lock would cost every call."""
+        # list(): one atomic copy, so calls may go on storing while we read
+        for (server, model, provider), headers in list(self.answers.items()):
+            self.update(server, model, rate_limit_numbers(headers), provider)
 
     def update(self, server: str, model: Optional[str],
                numbers: Mapping[tuple[str, str], float], provider: Optional[str] = None) -> None:
@@ -82,9 +105,11 @@ class RateLimitGauges:
         )
 
     def _remaining(self, options: CallbackOptions) -> Iterable[Observation]:
+        self.state._read_answers()
         return self.state._observe(self.state.remaining)
 
     def _limit(self, options: CallbackOptions) -> Iterable[Observation]:
+        self.state._read_answers()
         return self.state._observe(self.state.limit)
 
 

@@ -18,6 +18,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Link, Span, SpanKind, Tracer
 
 from ..classification import Classification
+from ..classify.headers import HeaderMap
 from . import logs, semconv
 from .attributes import Attributes, error_attributes, with_error
 from .bounds import Bounds
@@ -212,10 +213,10 @@ class Recorder:
         attributes[self.names.retry_will_retry] = will_retry
         self.instruments.attempts.add(1, attributes)
 
-    def rate_limits(self, server: str, model: Optional[str],
-                    numbers: dict[tuple[str, str], float], provider: Optional[str] = None) -> None:
-        """The latest ``x-ratelimit-*`` of an answer, for the observable gauges."""
-        self.instruments.ratelimits.update(server, model, numbers, provider)
+    def rate_limits(self, server: str, model: Optional[str], headers: HeaderMap,
+                    provider: Optional[str] = None) -> None:
+        """An answer's headers, whose ``x-ratelimit-*`` the observable gauges read."""
+        self.instruments.ratelimits.answered(server, model, headers, provider)
 
     # -- what the operation returned ---------------------------------------------------
 
