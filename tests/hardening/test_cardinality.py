@@ -17,9 +17,11 @@ from typing import Any
 import openai
 import pytest
 
+from openai_error_telemetry.instrumentation import providers
 from openai_error_telemetry.instrumentation.names import VERBS
 from openai_error_telemetry.instrumentation.resources import known_names
-from openai_error_telemetry.telemetry import bounds
+from openai_error_telemetry.instrumentation.runtime import get_runtime
+from openai_error_telemetry.telemetry import bounds, recorder
 from tests.instrumentation.harness import (
     Telemetry,
     chat_body,
@@ -96,3 +98,8 @@ def test_thousands_of_hostile_values_stay_within_the_bounds(telemetry):
                     assert 100 <= value <= 599
                 checked += 1
     assert checked >= 3  # duration, attempts, jobs at least
+    # the per-call caches stayed within their own bounds too
+    runtime = get_runtime()
+    assert runtime is not None
+    assert 0 < len(runtime.recorder._sets) <= recorder.MAX_SETS
+    assert 0 < len(providers._destinations) <= providers._MAX_CACHED

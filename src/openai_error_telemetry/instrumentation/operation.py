@@ -115,24 +115,16 @@ class Operation:
         self.model, span_only = request_facts(options)
         api_type = (semconv.API_TYPE_RESPONSES if is_responses(name)
                     else semconv.API_TYPE_CHAT_COMPLETIONS if name == "chat" else None)
-        if api_type is not None:
-            span_only = {**(span_only or {}), semconv.OPENAI_API_TYPE: api_type}
         layout = rt.layout
         host, port, provider = destination(client, layout.azure_types, layout.bedrock_types)
-        attrs: Attributes = {
-            semconv.GEN_AI_OPERATION_NAME: name,
-            semconv.GEN_AI_PROVIDER_NAME: provider,
-            semconv.SERVER_ADDRESS: host,
-            semconv.SERVER_PORT: port,
-        }
-        if self.model is not None:
-            attrs[semconv.GEN_AI_REQUEST_MODEL] = self.model
-        self.attrs = attrs
-        # the same set as metrics write it: every value from outside bounded
-        self.metric_attrs = self.rec.bounded(attrs)
+        # built once per distinct (name, provider, server, model): shared, never mutated
+        sets = self.rec.operation_sets(name, provider, host, port, self.model, api_type)
+        self.attrs = sets.attrs
+        self.metric_attrs = sets.metric  # every value from outside bounded
         # what is learnt during the call, written onto the span once, at its end
         self.end_attrs: Attributes = {}
-        self.span = self.rec.start_operation(name, self.model, attrs, self._links(), span_only)
+        self.span = self.rec.start_operation(name, self.model, sets.span, self._links(),
+                                             span_only)
         self.context: Context = trace.set_span_in_context(self.span)
         self.http_client = getattr(client, "_client", None)
         self.attempt: Optional[Attempt] = None

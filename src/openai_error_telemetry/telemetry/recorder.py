@@ -68,11 +68,23 @@ class JobEnd(NamedTuple):
     is_failure: bool  # failed/expired/incomplete (a cancel is classified, not a failure)
 
 
+class OperationSets(NamedTuple):
+    """The attribute sets every call of one (operation, provider, server, model) starts
+    from, built once and shared: read and copied, never changed."""
+
+    span: Attributes  # its span's start attributes: ``attrs`` and the API type
+    attrs: Attributes  # name, provider, server address and port, request model
+    metric: Attributes  # ``attrs`` as metrics write them (Recorder.bounded)
+
+
+MAX_SETS = 1024  # distinct operation sets kept; past it the cache starts over
+
+
 class Recorder:
     """Spans, metrics and logs for the operations of one ``instrument()``."""
 
-    __slots__ = ("bounds", "exception_logger", "instruments", "log_budget", "logs", "names",
-                 "record_exceptions", "tracer")
+    __slots__ = ("_sets", "bounds", "exception_logger", "instruments", "log_budget", "logs",
+                 "names", "record_exceptions", "tracer")
 
     def __init__(self, tracer: Tracer, instruments: Instruments, *, logs: bool,
                  record_exceptions: bool, exception_logger: Optional[Logger] = None) -> None:
@@ -84,6 +96,31 @@ class Recorder:
         self.log_budget = LogBudget()  # failure events a second, per event and code
         self.record_exceptions = record_exceptions
         self.bounds = Bounds()
+        self._sets: dict[tuple[Any, ...], OperationSets] = {}
+
+    def operation_sets(self, name: str, provider: str, host: str, port: int,
+                       model: Optional[str], api_type: Optional[str]) -> OperationSets:
+        """The attribute sets of an operation, from the cache (bounded: ``MAX_SETS``).
+        ``api_type`` follows from ``name``. The bounds decide a value once and for good,
+        so a cached metric set is what ``bounded`` would build again."""
+        key = (name, provider, host, port, model)
+        found = self._sets.get(key)
+        if found is not None:
+            return found
+        attrs: Attributes = {
+            semconv.GEN_AI_OPERATION_NAME: name,
+            semconv.GEN_AI_PROVIDER_NAME: provider,
+            semconv.SERVER_ADDRESS: host,
+            semconv.SERVER_PORT: port,
+        }
+        if model is not None:
+            attrs[semconv.GEN_AI_REQUEST_MODEL] = model
+        span = {**attrs, semconv.OPENAI_API_TYPE: api_type} if api_type else attrs
+        found = OperationSets(span, attrs, self.bounded(attrs))
+        if len(self._sets) >= MAX_SETS:
+            self._sets.clear()
+        self._sets[key] = found
+        return found
 
     def bounded(self, attributes: Attributes) -> Attributes:
         """An operation's start attributes as metrics write them: the request model and
@@ -109,7 +146,7 @@ class Recorder:
     def start_operation(self, name: str, model: Optional[str], attributes: Attributes,
                         links: Optional[list[Link]],
                         span_only: Optional[Attributes] = None) -> Span:
-        if span_only:  # the stream flag, API type, service tier: the metrics keep their sets
+        if span_only:  # the stream flag, service tier: the metrics keep their sets
             attributes = {**attributes, **span_only}
         return self.tracer.start_span(
             f"{name} {model}" if model else name, kind=SpanKind.CLIENT,
