@@ -50,13 +50,11 @@ def _plain(pipeline: Pipeline) -> None:
     """The uninstrumented SDK."""
 
 
-def _ours(pipeline: Pipeline) -> None:
+def _production_logs() -> None:
+    """The application's choice in real life; here what a production service typically
+    configures (level, ISO time, one JSON line), rendered and then dropped."""
     import structlog
 
-    import openai_error_telemetry
-
-    # the application's choice in real life; here what a production service typically
-    # configures (level, ISO time, one JSON line), rendered and then dropped
     structlog.configure(
         processors=[structlog.processors.add_log_level,
                     structlog.processors.TimeStamper(fmt="iso"),
@@ -64,6 +62,12 @@ def _ours(pipeline: Pipeline) -> None:
         logger_factory=structlog.ReturnLoggerFactory(),
         cache_logger_on_first_use=True,
     )
+
+
+def _ours(pipeline: Pipeline) -> None:
+    import openai_error_telemetry
+
+    _production_logs()
     openai_error_telemetry.instrument(tracer_provider=pipeline.tracer_provider,
                                       meter_provider=pipeline.meter_provider)
     if pipeline.lone_calls:
@@ -79,6 +83,7 @@ def _floor(pipeline: Pipeline) -> None:
     """What ours writes, written with nothing decided (floor.py)."""
     import floor
 
+    _production_logs()
     floor.install(pipeline)
 
 
