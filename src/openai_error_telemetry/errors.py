@@ -36,7 +36,7 @@ from typing import Any, ClassVar, Optional, TypeVar
 import openai
 
 from .classification import Classification
-from .classify import classify_job_facts, classify_response, classify_stream_event
+from .classify import classify_job, classify_job_facts, classify_stream_event
 from .classify.jobfacts import job_facts
 from .classify.jobs import Outcome
 from .classify.responses import field
@@ -260,7 +260,7 @@ def raise_for_response(response: T) -> T:
 
     ``r = raise_for_response(client.responses.retrieve(job_id))``
     """
-    classification = classify_response(response)
+    classification = classify_job(response)
     if classification is not None:
         raise error_for(classification, response)
     return response

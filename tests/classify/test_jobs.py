@@ -28,7 +28,6 @@ from openai_error_telemetry import (
     classify,
     classify_exception,
     classify_job,
-    classify_response,
     classify_stream_event,
     classify_webhook_event,
     raise_for_job,
@@ -190,7 +189,6 @@ def test_every_surface_is_classified_from_its_own_field(surface, status, extra, 
         assert found.code is code
         assert found.source == "background"
         assert classify(obj).code is code
-        assert classify_response(obj) == found  # the older name reads every surface
 
 
 def test_the_batch_whose_every_request_failed_keeps_what_it_was_told():

@@ -16,7 +16,7 @@ from openai_error_telemetry import (
     classify_batch_line,
     classify_exception,
     classify_http,
-    classify_response,
+    classify_job,
     classify_stream_event,
 )
 from openai_error_telemetry.classify import classify_named_exception
@@ -80,7 +80,7 @@ def test_http_never_raises_and_is_deterministic(status: Any, headers: Any, body:
 @settings(max_examples=300)
 @given(anything=json_values | bodies)
 def test_data_readers_never_raise(anything: Any) -> None:
-    for reader in (classify_response, classify_stream_event, classify_batch_line):
+    for reader in (classify_job, classify_stream_event, classify_batch_line):
         result = reader(anything)
         if result is not None:
             _valid(result)

@@ -15,7 +15,7 @@ from openai_error_telemetry import (
     ErrorCode,
     classify,
     classify_batch_line,
-    classify_response,
+    classify_job,
     classify_stream_event,
     raise_for_response,
     raise_for_stream_event,
@@ -60,7 +60,7 @@ BACKGROUND = [
 
 @pytest.mark.parametrize(("status", "extra", "code"), BACKGROUND)
 def test_terminal_background_responses_as_dicts(status: str, extra: dict[str, Any], code: ErrorCode) -> None:
-    result = classify_response(response(status, **extra))
+    result = classify_job(response(status, **extra))
     assert result is not None
     assert result.code is code
     assert result.http_status is None
@@ -69,7 +69,7 @@ def test_terminal_background_responses_as_dicts(status: str, extra: dict[str, An
 
 @pytest.mark.parametrize("status", ["completed", "queued", "in_progress", None, 7])
 def test_non_terminal_or_successful_responses_are_not_failures(status: Any) -> None:
-    assert classify_response(response(status)) is None
+    assert classify_job(response(status)) is None
     assert raise_for_response(response(status))["status"] == status
 
 
@@ -77,7 +77,7 @@ def test_retrieve_of_a_failed_background_job_raises_nothing_and_we_see_it() -> N
     failed = response("failed", error={"code": "rate_limit_exceeded", "message": "Rate limit"})
     sdk = client(answer(200, failed, {"x-request-id": "req_poll"}))
     polled = sdk.responses.retrieve("resp_abc")  # HTTP 200: the SDK raises nothing
-    result = classify_response(polled)
+    result = classify_job(polled)
     assert result is not None
     assert (result.code, result.provider_code, result.request_id) == (
         C.RATE_LIMITED, "rate_limit_exceeded", "req_poll")
@@ -241,7 +241,7 @@ def test_successful_batch_line_is_not_a_failure() -> None:
     ],
 )
 def test_batch_objects(batch: dict[str, Any], code: ErrorCode) -> None:
-    result = classify_response(batch)
+    result = classify_job(batch)
     assert result is not None
     assert result.code is code
-    assert classify_response({"id": "b", "object": "batch", "status": "completed"}) is None
+    assert classify_job({"id": "b", "object": "batch", "status": "completed"}) is None

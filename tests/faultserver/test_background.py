@@ -9,7 +9,7 @@ from typing import Any, Optional
 import openai
 import pytest
 
-from openai_error_telemetry import classify_exception, classify_response, classify_stream_event
+from openai_error_telemetry import classify_exception, classify_job, classify_stream_event
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +54,7 @@ def test_background_job_ends_with_the_configured_outcome(
     assert seen[-1] == status
     assert seen == sorted(seen, key=order.index)  # never goes back, never skips to another end
     assert final.id == created.id
-    result = classify_response(final)
+    result = classify_job(final)
     assert result is not None
     assert result.code == classified
     if status == "failed":
@@ -79,7 +79,7 @@ def test_background_job_without_fault_completes(client: openai.OpenAI) -> None:
     seen, final = _poll(client, created.id)
     assert seen[-1] == "completed"
     assert final.output_text
-    assert classify_response(final) is None
+    assert classify_job(final) is None
 
 
 def test_cancel_a_running_job(client: openai.OpenAI) -> None:
@@ -87,7 +87,7 @@ def test_cancel_a_running_job(client: openai.OpenAI) -> None:
     cancelled = client.responses.cancel(created.id)
     assert cancelled.status == "cancelled"
     assert client.responses.retrieve(created.id).status == "cancelled"
-    result = classify_response(cancelled)
+    result = classify_job(cancelled)
     assert result is not None
     assert result.code == "cancelled"
 
@@ -126,7 +126,7 @@ async def test_async_polling_sees_the_failure(aclient: openai.AsyncOpenAI) -> No
             break
         await asyncio.sleep(0.03)
     assert response.status == "failed"
-    result = classify_response(response)
+    result = classify_job(response)
     assert result is not None
     assert result.code == "quota_exhausted"
 
@@ -137,7 +137,7 @@ def test_plain_create_with_a_background_fault_returns_the_terminal_object(
         model="gpt-4o-mini", input="hi",
         extra_headers={"x-fault": "background_incomplete=max_output_tokens"})
     assert response.status == "incomplete"
-    result = classify_response(response)
+    result = classify_job(response)
     assert result is not None
     assert result.code == "output_truncated"
 

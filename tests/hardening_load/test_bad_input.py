@@ -30,7 +30,6 @@ from openai_error_telemetry import (
     classify_exception,
     classify_http,
     classify_job,
-    classify_response,
     classify_stream_event,
     classify_webhook_event,
     raise_for_job,
@@ -150,7 +149,7 @@ def test_every_entry_point_answers_hostile_values(status: Any, headers: Any, bod
     valid(classify_http(status, headers, body))
     valid(classify(status=status, headers=headers, body=body))
     valid(classify(body))
-    for reader in (classify_response, classify_job, classify_stream_event, classify_batch_line,
+    for reader in (classify_job, classify_stream_event, classify_batch_line,
                    classify_webhook_event):
         valid(reader(body))
     try:  # returns what is not a failed job; raises only the SDK's classes for one
@@ -238,7 +237,7 @@ def test_nothing_known_is_unknown(headers: Any, text: Any) -> None:
     assert classify(Hostile()).code is ErrorCode.UNKNOWN
     assert classify(HostileMapping()).code is ErrorCode.UNKNOWN
     assert classify_exception(HostileError()).code is ErrorCode.UNKNOWN
-    for reader in (classify_response, classify_stream_event, classify_batch_line):
+    for reader in (classify_job, classify_stream_event, classify_batch_line):
         assert reader(Hostile()) in (None, classify(Hostile()))
 
 
@@ -312,9 +311,9 @@ HOSTILE: list[tuple[str, Callable[..., Any], Callable[[], tuple[Any, ...]]]] = [
      lambda: (429, [("x-ratelimit-remaining-tokens", "1")] * 100_000, None)),
     ("classify deep dict", classify, lambda: (deep_dict(100_000),)),
     ("classify deep list", classify, lambda: (deep_list(100_000),)),
-    ("response deep", classify_response,
+    ("response deep", classify_job,
      lambda: ({"object": "response", "status": "failed", "error": deep_dict(100_000)},)),
-    ("response 10 MiB", classify_response,
+    ("response 10 MiB", classify_job,
      lambda: ({"object": "response", "status": "failed", "error": BIG_ENVELOPE["error"]},)),
     ("stream event deep", classify_stream_event,
      lambda: ({"type": "error", "error": deep_dict(100_000)},)),

@@ -29,7 +29,6 @@ __all__ = [
     "classify_job",
     "classify_job_facts",
     "classify_named_exception",
-    "classify_response",
     "classify_stream_event",
     "classify_webhook_event",
     "is_retryable",
@@ -330,10 +329,6 @@ def classify_job(job: object) -> Optional[Classification]:
         return classify_job_facts(job_facts(job))
     except Exception:
         return _unknown(Source.BACKGROUND)
-
-
-# The older name, from when only Responses were read: the same function.
-classify_response = classify_job
 
 
 def classify_job_facts(facts: Optional[JobFacts]) -> Optional[Classification]:
