@@ -11,6 +11,7 @@ lives. A number the latest answer leaves out keeps the value last collected.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from typing import Optional
 from weakref import WeakKeyDictionary
@@ -47,7 +48,11 @@ class RateLimitState:
         answers = self.answers
         source = (server, model, provider)
         if source not in answers and len(answers) >= MAX_SERIES:
-            answers.pop(next(iter(answers), source), None)
+            # another thread may change the dict under the iterator: this call then leaves
+            # the rest of the eviction to the next new source
+            with contextlib.suppress(RuntimeError):
+                while len(answers) >= MAX_SERIES:
+                    answers.pop(next(iter(answers)), None)
         answers[source] = headers
 
     def _read_answers(self) -> None:
