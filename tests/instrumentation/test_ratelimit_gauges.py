@@ -8,6 +8,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 import openai_error_telemetry
+from openai_error_telemetry.instrumentation.runtime import get_runtime
 from openai_error_telemetry.telemetry import ratelimits
 from tests.instrumentation.harness import chat_body, client, json_response, sequence
 
@@ -66,22 +67,20 @@ def test_series_are_bounded():
     assert ("requests", "api.test", "model-0") not in state.remaining
 
 
-def test_a_call_keeps_the_headers_and_the_collection_parses_them(telemetry, monkeypatch):
-    parsed: list[object] = []
-    real = ratelimits.rate_limit_numbers
-
-    def counting(headers: object) -> dict[tuple[str, str], float]:
-        parsed.append(headers)
-        return real(headers)
-
-    monkeypatch.setattr(ratelimits, "rate_limit_numbers", counting)
+def test_a_call_keeps_the_headers_and_the_collection_parses_them(telemetry):
     handler, _ = sequence(_answer("59"), _answer("58"), _answer("57"))
     sdk = client(handler)
     for _ in range(3):
         sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-    assert parsed == []  # nothing parsed on the calls' path
+    runtime = get_runtime()
+    assert runtime is not None
+    state = runtime.recorder.instruments.ratelimits
+    # the calls kept the latest answer of their one source and parsed nothing
+    assert len(state.answers) == 1
+    assert state.remaining == {}
+    assert state.limit == {}
     assert _gauges(telemetry.reader)[("openai.ratelimit.remaining", "requests")] == 57
-    assert len(parsed) == 2  # the one source's latest answer, read by each gauge
+    assert list(state.remaining.values()) == [57.0]
 
 
 def test_a_number_the_latest_answer_leaves_out_keeps_its_value(telemetry):
