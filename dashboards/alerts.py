@@ -15,13 +15,11 @@ from collections.abc import Iterator
 from openai_error_telemetry.codes import Family, codes_of
 
 from . import naming
-from .config import JOB_ENDS_NOT_FAILED, BurnWindow
+from .config import JOB_ENDS_NOT_FAILED, PROVIDER_CODES, BurnWindow
 from .naming import ERROR_TYPE, MODEL
 from .promql import codes, selector
 from .rules import OPERATIONS, SLO_ERRORS, Rule, Rules
 
-PROVIDER_CODES = tuple(code.value for code in codes_of(
-    Family.SERVER, Family.TIMEOUT, Family.CONNECTION))
 CLIENT_CODES = tuple(code.value for code in codes_of(Family.CLIENT))
 
 

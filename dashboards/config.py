@@ -18,6 +18,10 @@ from openai_error_telemetry.codes import Family, codes_of
 # families of the contract), not the caller's.
 TRANSIENT_CODES = tuple(code.value for code in codes_of(
     Family.RATE, Family.SERVER, Family.TIMEOUT, Family.CONNECTION))
+# The codes that say the provider failed (not the caller, not a limit): the outage
+# alert, the per-model alert and the Overview's "OpenAI failing?" panel read them.
+PROVIDER_CODES = tuple(code.value for code in codes_of(
+    Family.SERVER, Family.TIMEOUT, Family.CONNECTION))
 # Job ends that carry a code but are no failure (a cancel someone asked for), from the
 # jobs table's outcomes: every other coded end on openai.jobs.ended is a failed job.
 JOB_ENDS_NOT_FAILED = tuple(sorted(

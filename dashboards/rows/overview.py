@@ -10,14 +10,12 @@ from grafana_foundation_sdk.builders import dashboard as dash_builders
 
 from openai_error_telemetry.codes import Family, codes_of
 
-from ..config import Config
+from ..config import PROVIDER_CODES, Config
 from ..naming import ERROR_TYPE, MODEL
 from ..panels import Query, bargauge_panel, stat_panel, table_panel, timeseries_panel
 from ..promql import codes, selector
 from .common import CODE_M, FAILED, JOB, RATE, Selectors
 
-PROVIDER_CODES = codes(c.value for c in codes_of(Family.SERVER, Family.TIMEOUT,
-                                                 Family.CONNECTION))
 REFUSED_CODES = codes(c.value for c in codes_of(Family.CLIENT, Family.AUTH, Family.CONTENT))
 QUOTA_WINDOW = "15m"
 HEADROOM_WINDOW = "10m"
@@ -54,8 +52,9 @@ def _questions(s: Selectors) -> list[object]:
         stat_panel(3, "OpenAI failing? Provider errors",
                    "Share of HTTP attempts failing with a provider code (server_error, "
                    "overloaded, timeout, connection_error), before retries hide them.",
-                   "percentunit", [Query(_share(s, f'{ERROR_TYPE}=~"{PROVIDER_CODES}"'),
-                                         "provider errors")],
+                   "percentunit",
+                   [Query(_share(s, f'{ERROR_TYPE}=~"{codes(PROVIDER_CODES)}"'),
+                          "provider errors")],
                    thresholds=((None, "green"), (0.05, "orange"), (0.25, "red")), width=4),
         stat_panel(4, "Requests refused? Client errors",
                    "Share of HTTP attempts refused for the request itself (not_found, "
