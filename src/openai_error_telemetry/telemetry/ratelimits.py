@@ -36,7 +36,7 @@ class RateLimitState:
 
     def __init__(self, kind_name: str = semconv.OPENAI_RATELIMIT_KIND) -> None:
         self.kind_name = kind_name  # the rate-limit kind's attribute name in this mode
-        # the latest answer's headers per source, not yet read (bounded as the series)
+        # each source's latest answer's headers, parsed at every collection (bounded)
         self.answers: dict[_Source, HeaderMap] = {}
         self.remaining: dict[_Series, float] = {}
         self.limit: dict[_Series, float] = {}
