@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import openai
 
-from openai_error_telemetry import classify_exception, classify_http, classify_response
+from openai_error_telemetry import classify_exception, classify_http, classify_job
 
 http = importlib.import_module("httpx2" if int(openai.__version__.split(".")[0]) >= 3 else "httpx")
 
@@ -67,7 +67,7 @@ def cases() -> dict[str, Callable[[], object]]:
         "HTTP 429, JSON body as bytes": lambda: classify_http(429, HEADERS, body_bytes),
         "HTTP 429, decoded dict body": lambda: classify_http(429, HEADERS, RATE_LIMIT_BODY),
         "HTTP 502, HTML gateway page": lambda: classify_http(502, {}, html),
-        "failed background Response": lambda: classify_response(failed),
+        "failed background Response": lambda: classify_job(failed),
     }
 
 
